@@ -219,4 +219,3 @@ func Unit(c *gin.Context, tenant string, units ...string) error {
 	}
 	return nil
 }
-

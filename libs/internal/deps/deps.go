@@ -2,7 +2,6 @@
 package deps
 
 import (
-	_ "github.com/segmentio/kafka-go"
 	_ "github.com/FerretDB/FerretDB/ferretdb"
 	_ "github.com/MicahParks/keyfunc/v3"
 	_ "github.com/getkin/kin-openapi/openapi3filter"
