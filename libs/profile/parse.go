@@ -153,7 +153,9 @@ func cleanYAMLError(err error) string {
 	for _, p := range []string{"error converting YAML to JSON: ", "yaml: "} {
 		s = strings.TrimPrefix(s, p)
 	}
-	return s
+	// go-yaml lists several errors on indented lines; keep them on one.
+	s = strings.TrimPrefix(s, "unmarshal errors:\n")
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // checkShape walks a decoded JSON value alongside the Go type it will be
