@@ -25,5 +25,10 @@
 // "geography.units[12].parent", so an HTTP handler can return them as the
 // field-level errors of a problem document.
 //
+// zz_generated.deepcopy.go holds the DeepCopy functions the operator's CRD
+// types need; regenerate it with `go generate` after changing a type.
+//
 // +kubebuilder:object:generate=true
 package profile
+
+//go:generate go run sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0 object paths=.

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -187,5 +188,23 @@ func TestKenyaGeography(t *testing.T) {
 	}
 	if tu, ok := x.TenantOf(zones[0].Code); !ok || tu.Code != "ke-nairobi" {
 		t.Errorf("TenantOf(%s) = %+v, %v", zones[0].Code, tu, ok)
+	}
+}
+
+// The operator's CRD types call these generated functions; a copy must be
+// equal and share nothing with the original.
+func TestDeepCopy(t *testing.T) {
+	s := mustLoad(t, "rw")
+	c := s.DeepCopy()
+	if !reflect.DeepEqual(s, c) {
+		t.Fatal("copy differs")
+	}
+	c.Geography.Units[0].Name = "x"
+	c.Roles[1].Quota.Count = 99
+	c.Recruitment.Criteria[0].Levels[0].Descriptor = "x"
+	c.Accreditation.Modules[0].Competencies[0] = "x"
+	if s.Geography.Units[0].Name == "x" || s.Roles[1].Quota.Count == 99 ||
+		s.Recruitment.Criteria[0].Levels[0].Descriptor == "x" || s.Accreditation.Modules[0].Competencies[0] == "x" {
+		t.Error("copy shares memory with the original")
 	}
 }
