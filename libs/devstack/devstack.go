@@ -26,7 +26,8 @@ import (
 // Options say where the stack keeps its data and which ports it binds.
 type Options struct {
 	// Dir holds the broker's and the database's files so that data survives a restart.
-	// Empty keeps everything in memory (tests).
+	// Required: FerretDB's in-memory mode gives SQLite one connection, and a query cursor
+	// left open then blocks every later write.
 	Dir string
 	// KafkaPort and MongoPort are loopback ports; 0 picks free ones.
 	KafkaPort int
@@ -70,19 +71,18 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.KafkaPort != 0 {
 		kopts = append(kopts, kfake.Ports(opts.KafkaPort))
 	}
-	// In memory mode FerretDB ignores the directory's content, but it must exist.
-	sqliteURL := "file:" + filepath.ToSlash(os.TempDir()) + "/?mode=memory"
-	if opts.Dir != "" {
-		kdir, mdir := filepath.Join(opts.Dir, "kafka"), filepath.Join(opts.Dir, "mongo")
-		for _, d := range []string{kdir, mdir} {
-			if err := os.MkdirAll(d, 0o755); err != nil {
-				return nil, fmt.Errorf("devstack: create data dir: %w", err)
-			}
-		}
-		kopts = append(kopts, kfake.DataDir(kdir))
-		// FerretDB wants an existing directory with a trailing slash.
-		sqliteURL = "file:" + mdir + "/"
+	if opts.Dir == "" {
+		return nil, errors.New("devstack: Options.Dir is required")
 	}
+	kdir, mdir := filepath.Join(opts.Dir, "kafka"), filepath.Join(opts.Dir, "mongo")
+	for _, d := range []string{kdir, mdir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("devstack: create data dir: %w", err)
+		}
+	}
+	kopts = append(kopts, kfake.DataDir(kdir))
+	// FerretDB wants an existing directory with a trailing slash.
+	sqliteURL := "file:" + mdir + "/"
 
 	kc, err := kfake.NewCluster(kopts...)
 	if err != nil {

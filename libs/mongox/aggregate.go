@@ -1,0 +1,200 @@
+package mongox
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/l4l-platform/l4l/libs/problem"
+)
+
+// Fields every aggregate document carries beside its own.
+const (
+	// OutboxField holds the events of the aggregate's changes not yet published; the relay
+	// publishes and clears them (libs/events).
+	OutboxField = "outbox"
+	// VersionField is the optimistic-concurrency version, exposed as the ETag.
+	VersionField = "v"
+	// DeletedField marks a tombstone: "" while the aggregate lives, its deletion time
+	// (RFC 3339) after. A deleted aggregate stays so that its outbox is still published;
+	// unique indexes include this field so a code can be reused after deletion. It is never
+	// missing or null, because FerretDB's unique indexes treat nulls as all distinct.
+	DeletedField = "deleted"
+)
+
+// Event is what an outbox holds (an events.Envelope).
+type Event = any
+
+// Notifier is told which documents gained outbox entries, so the relay publishes at once.
+type Notifier interface {
+	Notify(coll *mongo.Collection, ids ...any)
+}
+
+// Aggregates stores versioned aggregates of type T, whose `_id` is a string field of T.
+// Every write puts the state change and its events in ONE document operation: no event
+// without its change, no change without its event, and no transaction needed.
+type Aggregates[T any] struct {
+	// Name is used in messages ("school not found").
+	Name     string
+	Notifier Notifier
+}
+
+type versionOnly struct {
+	V int64 `bson:"v"`
+}
+
+func (a Aggregates[T]) notify(c *mongo.Collection, ids ...any) {
+	if a.Notifier != nil && len(ids) > 0 {
+		a.Notifier.Notify(c, ids...)
+	}
+}
+
+func docOf(v any, version int64, evs []Event) (bson.D, error) {
+	raw, err := bson.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var d bson.D
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return nil, err
+	}
+	d = append(d, bson.E{Key: VersionField, Value: version}, bson.E{Key: DeletedField, Value: ""})
+	if len(evs) > 0 {
+		d = append(d, bson.E{Key: OutboxField, Value: evs})
+	}
+	return d, nil
+}
+
+// Insert writes a new aggregate at version 1 with its events.
+func (a Aggregates[T]) Insert(ctx context.Context, c *mongo.Collection, id string, v T, evs ...Event) error {
+	d, err := docOf(v, 1, evs)
+	if err != nil {
+		return err
+	}
+	if _, err := c.InsertOne(ctx, d); err != nil {
+		return Err(err, a.Name)
+	}
+	a.notify(c, id)
+	return nil
+}
+
+// Get reads a live aggregate and its version.
+func (a Aggregates[T]) Get(ctx context.Context, c *mongo.Collection, id string) (T, int64, error) {
+	var zero T
+	raw, err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: DeletedField, Value: ""}},
+		options.FindOne().SetProjection(bson.D{{Key: OutboxField, Value: 0}})).Raw()
+	if err != nil {
+		return zero, 0, Err(err, a.Name)
+	}
+	var v T
+	var ver versionOnly
+	if err := bson.Unmarshal(raw, &v); err != nil {
+		return zero, 0, err
+	}
+	if err := bson.Unmarshal(raw, &ver); err != nil {
+		return zero, 0, err
+	}
+	return v, ver.V, nil
+}
+
+// Update loads the aggregate, lets fn change it and name the events of the change, and
+// writes both only if nobody changed the aggregate meanwhile. ifMatch is the version the
+// client saw (its If-Match): a mismatch is 412. With ifMatch 0 (internal updates, such as
+// a consumer's) a concurrent change is retried instead.
+func (a Aggregates[T]) Update(ctx context.Context, c *mongo.Collection, id string, ifMatch int64, fn func(*T) ([]Event, error)) (T, int64, error) {
+	var zero T
+	for attempt := 0; attempt < 5; attempt++ {
+		v, ver, err := a.Get(ctx, c, id)
+		if err != nil {
+			return zero, 0, err
+		}
+		if ifMatch != 0 && ver != ifMatch {
+			return zero, 0, problem.New(problem.PreconditionFailed, "%s is at version %d, your If-Match says %d: GET it again and reapply your change", a.Name, ver, ifMatch)
+		}
+		evs, err := fn(&v)
+		if err != nil {
+			return zero, 0, err
+		}
+		ok, err := a.write(ctx, c, id, ver, v, evs, nil)
+		if err != nil {
+			return zero, 0, err
+		}
+		if ok {
+			return v, ver + 1, nil
+		}
+		if ifMatch != 0 {
+			return zero, 0, problem.New(problem.PreconditionFailed, "%s was changed while you were updating it: GET it again and reapply your change", a.Name)
+		}
+	}
+	return zero, 0, problem.New(problem.Conflict, "%s is being changed by others; retry", a.Name)
+}
+
+// Delete turns the aggregate into a tombstone carrying the deletion's events; reads no
+// longer see it.
+func (a Aggregates[T]) Delete(ctx context.Context, c *mongo.Collection, id string, ifMatch int64, fn func(T) ([]Event, error)) error {
+	v, ver, err := a.Get(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	if ifMatch != 0 && ver != ifMatch {
+		return problem.New(problem.PreconditionFailed, "%s is at version %d, your If-Match says %d", a.Name, ver, ifMatch)
+	}
+	evs, err := fn(v)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	ok, err := a.write(ctx, c, id, ver, v, evs, &now)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return problem.New(problem.PreconditionFailed, "%s was changed while you were deleting it: GET it again", a.Name)
+	}
+	return nil
+}
+
+// write sets the aggregate's fields, bumps the version and appends the events, if the
+// stored version is still ver. It reports false when it is not.
+func (a Aggregates[T]) write(ctx context.Context, c *mongo.Collection, id string, ver int64, v T, evs []Event, deleted *time.Time) (bool, error) {
+	d, err := docOf(v, ver+1, nil)
+	if err != nil {
+		return false, err
+	}
+	set := make(bson.D, 0, len(d)+1)
+	for _, e := range d {
+		if e.Key != "_id" {
+			set = append(set, e)
+		}
+	}
+	if deleted != nil {
+		for i := range set {
+			if set[i].Key == DeletedField {
+				set[i].Value = deleted.Format(time.RFC3339Nano)
+			}
+		}
+	}
+	update := bson.D{{Key: "$set", Value: set}}
+	if len(evs) > 0 {
+		update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: OutboxField, Value: bson.D{{Key: "$each", Value: evs}}}}})
+	}
+	res, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: VersionField, Value: ver}, {Key: DeletedField, Value: ""}}, update)
+	if err != nil {
+		// FerretDB reports a duplicate key caused by an update as code 1, not 11000.
+		var ce mongo.CommandError
+		if asCommandError(err, &ce) && ce.Code == 1 && containsDuplicate(ce.Message) {
+			return false, problem.Wrap(problem.Conflict, err, "%s conflicts with an existing one", a.Name)
+		}
+		return false, Err(err, a.Name)
+	}
+	if res.MatchedCount == 0 {
+		return false, nil
+	}
+	if len(evs) > 0 {
+		a.notify(c, id)
+	}
+	return true, nil
+}

@@ -1,0 +1,105 @@
+// Package mongox holds the MongoDB conventions every service shares: connecting, one
+// database per (service, tenant) with its indexes, error classification, versioned
+// aggregates with an outbox, and cursor pagination.
+//
+// It uses only what real MongoDB and FerretDB 1.24 both do correctly (DESIGN.md §3): CRUD,
+// $set/$inc/$push, unique and compound indexes, no transactions.
+package mongox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+
+	"github.com/l4l-platform/l4l/libs/problem"
+)
+
+// Connect opens a client. Server selection is kept short so that a request made while the
+// database is down fails within seconds with 503 instead of hanging for the 30 s default.
+func Connect(uri string) (*mongo.Client, error) {
+	c, err := mongo.Connect(options.Client().
+		SetServerSelectionTimeout(3 * time.Second).
+		SetConnectTimeout(3 * time.Second).
+		ApplyURI(uri))
+	if err != nil {
+		return nil, fmt.Errorf("mongodb: %w", err)
+	}
+	return c, nil
+}
+
+// Ping is the readiness check of a client.
+func Ping(c *mongo.Client) func(ctx context.Context) error {
+	return func(ctx context.Context) error { return c.Ping(ctx, readpref.Primary()) }
+}
+
+// DBName is the database of one service's data for one tenant: l4l_<service>_<tenant>,
+// dashes turned into underscores (FerretDB and MongoDB both accept [A-Za-z0-9_]).
+func DBName(service, tenant string) string {
+	return "l4l_" + service + "_" + strings.ReplaceAll(tenant, "-", "_")
+}
+
+// Indexes declares a service's indexes, per collection.
+type Indexes map[string][]mongo.IndexModel
+
+// Tenants hands out tenant databases with their indexes in place.
+type Tenants struct {
+	client  *mongo.Client
+	service string
+	indexes Indexes
+	ready   sync.Map // tenant → struct{}
+}
+
+// NewTenants prepares tenant databases of service.
+func NewTenants(c *mongo.Client, service string, idx Indexes) *Tenants {
+	return &Tenants{client: c, service: service, indexes: idx}
+}
+
+// Client is the underlying client.
+func (t *Tenants) Client() *mongo.Client { return t.client }
+
+// DB returns the tenant's database, applying the index declarations on first use (they are
+// idempotent, and also applied at start for the tenants known then).
+func (t *Tenants) DB(ctx context.Context, tenant string) (*mongo.Database, error) {
+	db := t.client.Database(DBName(t.service, tenant))
+	if _, ok := t.ready.Load(tenant); ok {
+		return db, nil
+	}
+	for coll, models := range t.indexes {
+		if len(models) == 0 {
+			continue
+		}
+		if _, err := db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
+			return nil, Err(err, "create indexes of "+coll)
+		}
+	}
+	t.ready.Store(tenant, struct{}{})
+	return db, nil
+}
+
+// Err classifies a driver error for the caller: missing → 404, duplicate key → 409, the
+// database unreachable → 503; anything else stays internal (a generic 500, logged).
+func Err(err error, what string) error {
+	var sse topology.ServerSelectionError
+	switch {
+	case err == nil:
+		return nil
+	case problem.KindOf(err) != problem.Internal:
+		return err
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return problem.New(problem.NotFound, "%s not found", what)
+	case mongo.IsDuplicateKeyError(err):
+		return problem.Wrap(problem.Conflict, err, "%s already exists", what)
+	case errors.As(err, &sse), mongo.IsNetworkError(err), mongo.IsTimeout(err),
+		errors.Is(err, mongo.ErrClientDisconnected), errors.Is(err, context.DeadlineExceeded):
+		return problem.Wrap(problem.Unavailable, err, "the database is unavailable; retry shortly")
+	}
+	return fmt.Errorf("mongodb: %s: %w", what, err)
+}
