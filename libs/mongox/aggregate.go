@@ -2,6 +2,7 @@ package mongox
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -185,7 +186,7 @@ func (a Aggregates[T]) write(ctx context.Context, c *mongo.Collection, id string
 	if err != nil {
 		// FerretDB reports a duplicate key caused by an update as code 1, not 11000.
 		var ce mongo.CommandError
-		if asCommandError(err, &ce) && ce.Code == 1 && containsDuplicate(ce.Message) {
+		if errors.As(err, &ce) && ce.Code == 1 && containsDuplicate(ce.Message) {
 			return false, problem.Wrap(problem.Conflict, err, "%s conflicts with an existing one", a.Name)
 		}
 		return false, Err(err, a.Name)

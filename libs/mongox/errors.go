@@ -1,13 +1,6 @@
 package mongox
 
-import (
-	"errors"
-	"strings"
-
-	"go.mongodb.org/mongo-driver/v2/mongo"
-)
-
-func asCommandError(err error, ce *mongo.CommandError) bool { return errors.As(err, ce) }
+import "strings"
 
 func containsDuplicate(msg string) bool {
 	m := strings.ToLower(msg)

@@ -1,0 +1,7 @@
+module github.com/l4l-platform/l4l/services/directory
+
+go 1.26.0
+
+require github.com/l4l-platform/l4l/libs v0.0.0
+
+replace github.com/l4l-platform/l4l/libs => ../../libs
