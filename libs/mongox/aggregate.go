@@ -34,13 +34,25 @@ type Notifier interface {
 	Notify(coll *mongo.Collection, ids ...any)
 }
 
-// Aggregates stores versioned aggregates of type T, whose `_id` is a string field of T.
+// Aggregates stores versioned aggregates of type T, whose `_id` is a string field of T,
+// in one collection of every tenant database.
 // Every write puts the state change and its events in ONE document operation: no event
 // without its change, no change without its event, and no transaction needed.
 type Aggregates[T any] struct {
 	// Name is used in messages ("school not found").
-	Name     string
-	Notifier Notifier
+	Name       string
+	Collection string
+	Tenants    *Tenants
+	Notifier   Notifier
+}
+
+// Coll is the aggregates' collection in the tenant's database.
+func (a Aggregates[T]) Coll(ctx context.Context, tenant string) (*mongo.Collection, error) {
+	db, err := a.Tenants.DB(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return db.Collection(a.Collection), nil
 }
 
 type versionOnly struct {
@@ -70,7 +82,11 @@ func docOf(v any, version int64, evs []Event) (bson.D, error) {
 }
 
 // Insert writes a new aggregate at version 1 with its events.
-func (a Aggregates[T]) Insert(ctx context.Context, c *mongo.Collection, id string, v T, evs ...Event) error {
+func (a Aggregates[T]) Insert(ctx context.Context, tenant, id string, v T, evs ...Event) error {
+	c, err := a.Coll(ctx, tenant)
+	if err != nil {
+		return err
+	}
 	d, err := docOf(v, 1, evs)
 	if err != nil {
 		return err
@@ -83,8 +99,12 @@ func (a Aggregates[T]) Insert(ctx context.Context, c *mongo.Collection, id strin
 }
 
 // Get reads a live aggregate and its version.
-func (a Aggregates[T]) Get(ctx context.Context, c *mongo.Collection, id string) (T, int64, error) {
+func (a Aggregates[T]) Get(ctx context.Context, tenant, id string) (T, int64, error) {
 	var zero T
+	c, err := a.Coll(ctx, tenant)
+	if err != nil {
+		return zero, 0, err
+	}
 	raw, err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: DeletedField, Value: ""}},
 		options.FindOne().SetProjection(bson.D{{Key: OutboxField, Value: 0}})).Raw()
 	if err != nil {
@@ -105,10 +125,14 @@ func (a Aggregates[T]) Get(ctx context.Context, c *mongo.Collection, id string) 
 // writes both only if nobody changed the aggregate meanwhile. ifMatch is the version the
 // client saw (its If-Match): a mismatch is 412. With ifMatch 0 (internal updates, such as
 // a consumer's) a concurrent change is retried instead.
-func (a Aggregates[T]) Update(ctx context.Context, c *mongo.Collection, id string, ifMatch int64, fn func(*T) ([]Event, error)) (T, int64, error) {
+func (a Aggregates[T]) Update(ctx context.Context, tenant, id string, ifMatch int64, fn func(*T) ([]Event, error)) (T, int64, error) {
 	var zero T
+	c, err := a.Coll(ctx, tenant)
+	if err != nil {
+		return zero, 0, err
+	}
 	for attempt := 0; attempt < 5; attempt++ {
-		v, ver, err := a.Get(ctx, c, id)
+		v, ver, err := a.Get(ctx, tenant, id)
 		if err != nil {
 			return zero, 0, err
 		}
@@ -135,8 +159,12 @@ func (a Aggregates[T]) Update(ctx context.Context, c *mongo.Collection, id strin
 
 // Delete turns the aggregate into a tombstone carrying the deletion's events; reads no
 // longer see it.
-func (a Aggregates[T]) Delete(ctx context.Context, c *mongo.Collection, id string, ifMatch int64, fn func(T) ([]Event, error)) error {
-	v, ver, err := a.Get(ctx, c, id)
+func (a Aggregates[T]) Delete(ctx context.Context, tenant, id string, ifMatch int64, fn func(T) ([]Event, error)) error {
+	c, err := a.Coll(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	v, ver, err := a.Get(ctx, tenant, id)
 	if err != nil {
 		return err
 	}
@@ -198,4 +226,13 @@ func (a Aggregates[T]) write(ctx context.Context, c *mongo.Collection, id string
 		a.notify(c, id)
 	}
 	return true, nil
+}
+
+// List reads a page of live aggregates matching filter, in _id (creation) order.
+func (a Aggregates[T]) List(ctx context.Context, tenant string, filter bson.D, cursor string, limit int) ([]T, string, error) {
+	c, err := a.Coll(ctx, tenant)
+	if err != nil {
+		return nil, "", err
+	}
+	return Page[T](ctx, c, filter, cursor, limit)
 }

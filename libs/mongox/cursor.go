@@ -40,9 +40,9 @@ func DecodeCursor(s string) (string, error) {
 	return c.After, nil
 }
 
-// Page reads up to limit documents matching filter after the cursor, in _id order, and
-// returns the cursor of the next page ("" on the last page).
-func Page[T any](ctx context.Context, c *mongo.Collection, filter bson.D, cur string, limit int, idOf func(T) string) ([]T, string, error) {
+// Page reads up to limit live documents matching filter after the cursor, in _id order,
+// and returns the cursor of the next page ("" on the last page).
+func Page[T any](ctx context.Context, c *mongo.Collection, filter bson.D, cur string, limit int) ([]T, string, error) {
 	after, err := DecodeCursor(cur)
 	if err != nil {
 		return nil, "", err
@@ -57,14 +57,26 @@ func Page[T any](ctx context.Context, c *mongo.Collection, filter bson.D, cur st
 	if err != nil {
 		return nil, "", Err(err, "list")
 	}
+	defer res.Close(ctx)
 	items := make([]T, 0, limit+1)
-	if err := res.All(ctx, &items); err != nil {
+	last := ""
+	for res.Next(ctx) && len(items) < limit+1 {
+		var v T
+		if err := res.Decode(&v); err != nil {
+			return nil, "", err
+		}
+		if len(items) < limit {
+			last, _ = res.Current.Lookup("_id").StringValueOK()
+		}
+		items = append(items, v)
+	}
+	if err := res.Err(); err != nil {
 		return nil, "", Err(err, "list")
 	}
 	next := ""
 	if len(items) > limit {
 		items = items[:limit]
-		next = EncodeCursor(idOf(items[limit-1]))
+		next = EncodeCursor(last)
 	}
 	return items, next, nil
 }

@@ -52,29 +52,29 @@ func setup(t *testing.T) (*mongo.Collection, *mongox.Tenants) {
 
 func TestAggregateLifecycle(t *testing.T) {
 	ctx := context.Background()
-	c, _ := setup(t)
+	c, ts := setup(t)
 	rec := &recorder{}
-	agg := mongox.Aggregates[thing]{Name: "thing", Notifier: rec}
+	agg := mongox.Aggregates[thing]{Name: "thing", Collection: "things", Tenants: ts, Notifier: rec}
 
-	if err := agg.Insert(ctx, c, "a", thing{ID: "a", Code: "X"}, ev{"e1", "created"}); err != nil {
+	if err := agg.Insert(ctx, "rw-gasabo", "a", thing{ID: "a", Code: "X"}, ev{"e1", "created"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := agg.Insert(ctx, c, "b", thing{ID: "b", Code: "X"}); !problem.Is(err, problem.Conflict) {
+	if err := agg.Insert(ctx, "rw-gasabo", "b", thing{ID: "b", Code: "X"}); !problem.Is(err, problem.Conflict) {
 		t.Fatalf("duplicate code: %v, want Conflict", err)
 	}
-	got, ver, err := agg.Get(ctx, c, "a")
+	got, ver, err := agg.Get(ctx, "rw-gasabo", "a")
 	if err != nil || got.Code != "X" || ver != 1 {
 		t.Fatalf("Get = %+v v%d %v", got, ver, err)
 	}
 
-	_, ver, err = agg.Update(ctx, c, "a", 1, func(x *thing) ([]mongox.Event, error) {
+	_, ver, err = agg.Update(ctx, "rw-gasabo", "a", 1, func(x *thing) ([]mongox.Event, error) {
 		x.N = 7
 		return []mongox.Event{ev{"e2", "updated"}}, nil
 	})
 	if err != nil || ver != 2 {
 		t.Fatalf("Update = v%d %v", ver, err)
 	}
-	if _, _, err := agg.Update(ctx, c, "a", 1, func(x *thing) ([]mongox.Event, error) { return nil, nil }); !problem.Is(err, problem.PreconditionFailed) {
+	if _, _, err := agg.Update(ctx, "rw-gasabo", "a", 1, func(x *thing) ([]mongox.Event, error) { return nil, nil }); !problem.Is(err, problem.PreconditionFailed) {
 		t.Fatalf("stale If-Match: %v, want PreconditionFailed", err)
 	}
 
@@ -92,32 +92,32 @@ func TestAggregateLifecycle(t *testing.T) {
 		t.Fatalf("notified %v", rec.ids)
 	}
 
-	if err := agg.Delete(ctx, c, "a", 2, func(thing) ([]mongox.Event, error) { return []mongox.Event{ev{"e3", "deleted"}}, nil }); err != nil {
+	if err := agg.Delete(ctx, "rw-gasabo", "a", 2, func(thing) ([]mongox.Event, error) { return []mongox.Event{ev{"e3", "deleted"}}, nil }); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := agg.Get(ctx, c, "a"); !problem.Is(err, problem.NotFound) {
+	if _, _, err := agg.Get(ctx, "rw-gasabo", "a"); !problem.Is(err, problem.NotFound) {
 		t.Fatalf("deleted: %v, want NotFound", err)
 	}
 	// The tombstone keeps the deletion's event for the relay and frees the code.
-	if err := agg.Insert(ctx, c, "c", thing{ID: "c", Code: "X"}); err != nil {
+	if err := agg.Insert(ctx, "rw-gasabo", "c", thing{ID: "c", Code: "X"}); err != nil {
 		t.Fatalf("code reuse after delete: %v", err)
 	}
 }
 
 func TestPage(t *testing.T) {
 	ctx := context.Background()
-	c, _ := setup(t)
-	agg := mongox.Aggregates[thing]{Name: "thing"}
+	_, ts := setup(t)
+	agg := mongox.Aggregates[thing]{Name: "thing", Collection: "things", Tenants: ts}
 	for i := range 7 {
 		id := fmt.Sprintf("id%02d", i)
-		if err := agg.Insert(ctx, c, id, thing{ID: id, Code: id, N: i % 2}); err != nil {
+		if err := agg.Insert(ctx, "rw-gasabo", id, thing{ID: id, Code: id, N: i % 2}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var seen []string
 	cur := ""
 	for range 10 {
-		items, next, err := mongox.Page(ctx, c, bson.D{{Key: "n", Value: 0}}, cur, 2, func(x thing) string { return x.ID })
+		items, next, err := agg.List(ctx, "rw-gasabo", bson.D{{Key: "n", Value: 0}}, cur, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +132,7 @@ func TestPage(t *testing.T) {
 	if fmt.Sprint(seen) != "[id00 id02 id04 id06]" {
 		t.Fatalf("pages gave %v", seen)
 	}
-	_, _, err := mongox.Page(ctx, c, nil, "not-a-cursor!", 2, func(x thing) string { return x.ID })
+	_, _, err := agg.List(ctx, "rw-gasabo", nil, "not-a-cursor!", 2)
 	if p := problem.From(err, ""); p.Status != 400 || p.Errors[0].Field != "cursor" {
 		t.Fatalf("bad cursor: %+v", p)
 	}
@@ -143,8 +143,8 @@ func TestDatabaseDownIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	agg := mongox.Aggregates[thing]{Name: "thing"}
-	_, _, err = agg.Get(context.Background(), cl.Database("x").Collection("y"), "a")
+	agg := mongox.Aggregates[thing]{Name: "thing", Collection: "things", Tenants: mongox.NewTenants(cl, "test", nil)}
+	_, _, err = agg.Get(context.Background(), "rw-gasabo", "a")
 	if !problem.Is(err, problem.Unavailable) {
 		t.Fatalf("got %v, want Unavailable", err)
 	}
