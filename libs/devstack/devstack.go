@@ -46,9 +46,12 @@ type Stack struct {
 	// KafkaBrokers are the broker's host:port addresses.
 	KafkaBrokers []string
 
-	kafka  *kfake.Cluster
-	cancel context.CancelFunc
-	done   chan struct{}
+	kafka     *kfake.Cluster
+	cancel    context.CancelFunc
+	done      chan struct{}
+	mongoAddr string
+	sqliteURL string
+	logger    *slog.Logger
 }
 
 // Start brings up the broker and the database and returns once both accept connections.
@@ -89,35 +92,53 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, fmt.Errorf("devstack: start kafka broker: %w", err)
 	}
 
-	mongoAddr := "127.0.0.1:" + strconv.Itoa(opts.MongoPort)
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: mongoAddr},
-		Handler:   "sqlite",
-		SQLiteURL: sqliteURL,
-		Logger:    slog.New(levelFilter{logger.Handler(), slog.LevelError}),
-	})
-	if err != nil {
+	s := &Stack{KafkaBrokers: kc.ListenAddrs(), kafka: kc, sqliteURL: sqliteURL,
+		mongoAddr: "127.0.0.1:" + strconv.Itoa(opts.MongoPort), logger: logger}
+	if err := s.StartMongo(ctx); err != nil {
 		kc.Close()
-		return nil, fmt.Errorf("devstack: start mongodb: %w", err)
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	// Run must start before MongoDBURI, which blocks until the listener is bound.
-	go func() { defer close(done); _ = f.Run(runCtx) }()
-
-	uri := withPoolOfOne(f.MongoDBURI())
-	s := &Stack{MongoURI: uri, KafkaBrokers: kc.ListenAddrs(), kafka: kc, cancel: cancel, done: done}
-	if err := waitTCP(ctx, hostOf(uri)); err != nil {
-		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close stops the database and the broker; data in Options.Dir stays.
-func (s *Stack) Close() {
+// StartMongo starts the database (again, after StopMongo: same address, same data).
+func (s *Stack) StartMongo(ctx context.Context) error {
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: s.mongoAddr},
+		Handler:   "sqlite",
+		SQLiteURL: s.sqliteURL,
+		Logger:    slog.New(levelFilter{s.logger.Handler(), slog.LevelError}),
+	})
+	if err != nil {
+		return fmt.Errorf("devstack: start mongodb: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	// Run must start before MongoDBURI, which blocks until the listener is bound.
+	go func() { defer close(done); _ = f.Run(runCtx) }()
+	uri := f.MongoDBURI()
+	s.cancel, s.done = cancel, done
+	// Later starts bind the same port, so the URI clients hold stays valid.
+	s.mongoAddr = hostOf(uri)
+	if s.MongoURI == "" {
+		s.MongoURI = withPoolOfOne(uri)
+	}
+	if err := waitTCP(ctx, s.mongoAddr); err != nil {
+		s.StopMongo()
+		return err
+	}
+	return nil
+}
+
+// StopMongo stops the database, as an outage would (tests of 503 and recovery).
+func (s *Stack) StopMongo() {
 	s.cancel()
 	<-s.done
+}
+
+// Close stops the database and the broker; data in Options.Dir stays.
+func (s *Stack) Close() {
+	s.StopMongo()
 	s.kafka.Close()
 }
 

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -55,6 +56,9 @@ type Tenants struct {
 	service string
 	indexes Indexes
 	ready   sync.Map // tenant → struct{}
+	// OnOpen, when set, is called once per tenant database, when first used (the outbox
+	// relay starts watching its collections).
+	OnOpen func(db *mongo.Database)
 }
 
 // NewTenants prepares tenant databases of service.
@@ -80,8 +84,28 @@ func (t *Tenants) DB(ctx context.Context, tenant string) (*mongo.Database, error
 			return nil, Err(err, "create indexes of "+coll)
 		}
 	}
-	t.ready.Store(tenant, struct{}{})
+	if _, loaded := t.ready.LoadOrStore(tenant, struct{}{}); !loaded && t.OnOpen != nil {
+		t.OnOpen(db)
+	}
 	return db, nil
+}
+
+// Existing lists the tenants that have a database of this service, so that work left in
+// their outboxes is found after a restart.
+func (t *Tenants) Existing(ctx context.Context) ([]string, error) {
+	names, err := t.client.ListDatabaseNames(ctx, bson.D{})
+	if err != nil {
+		return nil, Err(err, "databases")
+	}
+	prefix := "l4l_" + t.service + "_"
+	var out []string
+	for _, n := range names {
+		if rest, ok := strings.CutPrefix(n, prefix); ok {
+			// Tenant codes are slugs of [a-z0-9-], so the mapping back is exact.
+			out = append(out, strings.ReplaceAll(rest, "_", "-"))
+		}
+	}
+	return out, nil
 }
 
 // Err classifies a driver error for the caller: missing → 404, duplicate key → 409, the

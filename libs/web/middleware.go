@@ -69,8 +69,12 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-func bodyLimit(n int64) gin.HandlerFunc {
+func bodyLimit(def int64, perRoute map[string]int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		n := def
+		if l, ok := perRoute[c.FullPath()]; ok {
+			n = l
+		}
 		if c.Request.ContentLength > n {
 			Fail(c, problem.New(problem.TooLarge, "request body is %d bytes; the limit is %d", c.Request.ContentLength, n))
 			return

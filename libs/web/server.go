@@ -44,6 +44,7 @@ type Config struct {
 type Server struct {
 	Engine *gin.Engine
 	cfg    Config
+	large  map[string]int64
 	srv    *http.Server
 	ln     net.Listener
 }
@@ -66,10 +67,11 @@ func New(cfg Config) *Server {
 		cfg.HandlerTimeout = 30 * time.Second
 	}
 	m := newMetrics(cfg.Registry)
+	s := &Server{cfg: cfg, large: map[string]int64{}}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(requestID(), m.middleware(), accessLog(cfg.Logger), recovery(cfg.Logger), bodyLimit(cfg.BodyLimit), timeout(cfg.HandlerTimeout))
+	e.Use(requestID(), m.middleware(), accessLog(cfg.Logger), recovery(cfg.Logger), bodyLimit(cfg.BodyLimit, s.large), timeout(cfg.HandlerTimeout))
 	e.NoRoute(func(c *gin.Context) { Fail(c, errNoRoute) })
 	e.NoMethod(func(c *gin.Context) { Fail(c, errNoMethod) })
 
@@ -79,8 +81,13 @@ func New(cfg Config) *Server {
 	if cfg.OpenAPI != nil {
 		e.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", cfg.OpenAPI) })
 	}
-	return &Server{Engine: e, cfg: cfg}
+	s.Engine = e
+	return s
 }
+
+// AllowLargeBody raises the body limit of one route (by its template, as registered):
+// CSV imports take megabytes where JSON writes take kilobytes. Call before serving.
+func (s *Server) AllowLargeBody(route string, limit int64) { s.large[route] = limit }
 
 // Listen binds the address, so that callers learn the port before serving.
 func (s *Server) Listen() error {

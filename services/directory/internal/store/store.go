@@ -6,7 +6,6 @@ import (
 	"context"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/l4l-platform/l4l/libs/idempotency"
@@ -43,41 +42,58 @@ var Indexes = mongox.Indexes{
 
 // Store is the directory's persistence.
 type Store struct {
-	tenants *mongox.Tenants
 	Schools mongox.Aggregates[domain.School]
-	People  mongox.Aggregates[person]
+	People  mongox.Aggregates[Person]
 	Roles   mongox.Aggregates[domain.RoleAssignment]
+	tenants *mongox.Tenants
 }
 
-// person is a domain.Person with its unique staff key.
-type person struct {
+// Person is a domain.Person with its unique staff key.
+type Person struct {
 	domain.Person `bson:",inline"`
 	StaffKey      string `bson:"staff_key"`
 }
 
-func toPerson(p domain.Person) person {
+// StoredPerson adds the staff key to a person.
+func StoredPerson(p domain.Person) Person {
 	k := p.StaffID
 	if k == "" {
 		k = "id:" + p.ID
 	}
-	return person{Person: p, StaffKey: k}
+	return Person{Person: p, StaffKey: k}
 }
 
 // New makes a store over the tenants' databases; n is told of new outbox entries.
 func New(t *mongox.Tenants, n mongox.Notifier) *Store {
 	return &Store{
 		tenants: t,
-		Schools: mongox.Aggregates[domain.School]{Name: "school", Notifier: n},
-		People:  mongox.Aggregates[person]{Name: "person", Notifier: n},
-		Roles:   mongox.Aggregates[domain.RoleAssignment]{Name: "role assignment", Notifier: n},
+		Schools: mongox.Aggregates[domain.School]{Name: "school", Collection: Schools, Tenants: t, Notifier: n},
+		People:  mongox.Aggregates[Person]{Name: "person", Collection: People, Tenants: t, Notifier: n},
+		Roles:   mongox.Aggregates[domain.RoleAssignment]{Name: "role assignment", Collection: Roles, Tenants: t, Notifier: n},
 	}
 }
 
-// Coll returns a tenant's collection.
-func (s *Store) Coll(ctx context.Context, tenant, name string) (*mongo.Collection, error) {
-	db, err := s.tenants.DB(ctx, tenant)
-	if err != nil {
-		return nil, err
+// SchoolExists reports whether id is a live school of the tenant.
+func (s *Store) SchoolExists(ctx context.Context, tenant, id string) (bool, error) {
+	return exists(ctx, s.Schools, tenant, id)
+}
+
+// PersonExists reports whether id is a live person of the tenant.
+func (s *Store) PersonExists(ctx context.Context, tenant, id string) (bool, error) {
+	return exists(ctx, s.People, tenant, id)
+}
+
+func exists[T any](ctx context.Context, a mongox.Aggregates[T], tenant, id string) (bool, error) {
+	if id == "" {
+		return false, nil
 	}
-	return db.Collection(name), nil
+	c, err := a.Coll(ctx, tenant)
+	if err != nil {
+		return false, err
+	}
+	n, err := c.CountDocuments(ctx, bson.D{{Key: "_id", Value: id}, {Key: mongox.DeletedField, Value: ""}})
+	if err != nil {
+		return false, mongox.Err(err, a.Name)
+	}
+	return n > 0, nil
 }

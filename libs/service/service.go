@@ -1,0 +1,172 @@
+// Package service wires an l4l service the same way every time: configuration, logging,
+// metrics registry, MongoDB with per-tenant databases, the Kafka writer and outbox relay,
+// bearer-token verification, the HTTP server with its operational routes, and the
+// service's event consumers. A service's main is then a dozen lines, and `l4lctl dev up`
+// runs every service in one process through the same Start.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/l4l-platform/l4l/libs/auth"
+	"github.com/l4l-platform/l4l/libs/config"
+	"github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/mongox"
+	"github.com/l4l-platform/l4l/libs/profile"
+	"github.com/l4l-platform/l4l/libs/web"
+)
+
+// Deps are what a service's routes and consumers are built from.
+type Deps struct {
+	Config   config.Service
+	Logger   *slog.Logger
+	Metrics  *prometheus.Registry
+	Mongo    *mongo.Client
+	Tenants  *mongox.Tenants
+	Profiles *profile.Registry
+	Writer   *kafka.Writer
+	Relay    *events.Relay
+	Server   *web.Server
+}
+
+// Definition is what makes one service different from another.
+type Definition struct {
+	Name    string
+	OpenAPI []byte
+	Indexes mongox.Indexes
+	// Outbox lists the collections whose documents carry outboxes.
+	Outbox []string
+	// Routes registers the service's routes on /v1, behind bearer-token verification.
+	Routes func(d *Deps, v1 *gin.RouterGroup) error
+}
+
+// Running is a started service.
+type Running struct {
+	URL  string
+	Deps *Deps
+	done chan error
+}
+
+// Wait blocks until the service stopped and returns why.
+func (r *Running) Wait() error { return <-r.done }
+
+// Start connects, applies indexes for the configured tenants, listens, and serves until ctx
+// ends. The database or broker being down does not stop it from starting: /readyz says
+// so, requests that need them answer 503, and the outbox keeps events until the broker is back.
+func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog.Logger) (*Running, error) {
+	if logger == nil {
+		logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	}
+	logger = logger.With("service", def.Name)
+	profiles, err := profile.LoadRegistry(cfg.Countries...)
+	if err != nil {
+		return nil, err
+	}
+	client, err := mongox.Connect(cfg.MongoURI)
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	writer := events.NewWriter(cfg.KafkaBrokers)
+	relay := events.NewRelayWithOptions(writer, events.RelayOptions{
+		Topic: events.Topic(def.Name), Logger: logger, Registerer: reg, SweepInterval: cfg.OutboxSweep,
+	})
+	tenants := mongox.NewTenants(client, def.Name, def.Indexes)
+	tenants.OnOpen = func(db *mongo.Database) {
+		for _, c := range def.Outbox {
+			relay.Watch(db.Collection(c))
+		}
+	}
+	verifier, err := auth.NewVerifier(ctx, auth.Config{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience, JWKSURL: cfg.OIDCJWKSURL})
+	if err != nil {
+		return nil, err
+	}
+	srv := web.New(web.Config{
+		Service: def.Name, Addr: cfg.HTTPAddr, Logger: logger, Registry: reg, OpenAPI: def.OpenAPI,
+		Checks: []web.Check{
+			{Name: "mongodb", Fn: mongox.Ping(client)},
+			{Name: "kafka", Fn: kafkaReachable(cfg.KafkaBrokers)},
+		},
+	})
+	d := &Deps{Config: cfg, Logger: logger, Metrics: reg, Mongo: client, Tenants: tenants, Profiles: profiles,
+		Writer: writer, Relay: relay, Server: srv}
+	if err := def.Routes(d, srv.Engine.Group("/v1", verifier.Middleware())); err != nil {
+		return nil, err
+	}
+	if err := srv.Listen(); err != nil {
+		return nil, err
+	}
+
+	openTenants(ctx, tenants, cfg.Tenants, logger)
+	done := make(chan error, 1)
+	go func() {
+		relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+		relayDone := make(chan error, 1)
+		go func() { relayDone <- relay.Run(relayCtx) }()
+		err := srv.Serve(ctx)
+		// Serve returns once in-flight requests are drained; then the relay may stop.
+		stopRelay()
+		<-relayDone
+		closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = errors.Join(err, writer.Close(), client.Disconnect(closeCtx))
+		done <- err
+	}()
+	logger.Info("serving", "url", srv.URL())
+	return &Running{URL: srv.URL(), Deps: d, done: done}, nil
+}
+
+// Run starts the service and blocks until ctx ends and it has stopped.
+func Run(ctx context.Context, def Definition, cfg config.Service) error {
+	r, err := Start(ctx, def, cfg, nil)
+	if err != nil {
+		return err
+	}
+	return r.Wait()
+}
+
+// openTenants applies indexes of the configured tenants and of those that already have a
+// database (their outboxes may hold events from before a restart). A database that is
+// down is not fatal: the tenants open on first use instead.
+func openTenants(ctx context.Context, t *mongox.Tenants, configured []string, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	existing, err := t.Existing(ctx)
+	if err != nil {
+		log.Warn("database unavailable at start; tenants will open on first use", "error", err)
+	}
+	for _, tenant := range append(configured, existing...) {
+		if _, err := t.DB(ctx, tenant); err != nil {
+			log.Warn("could not prepare tenant database", "tenant", tenant, "error", err)
+		}
+	}
+}
+
+func kafkaReachable(brokers []string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		var errs []error
+		for _, b := range brokers {
+			// A metadata request, not just a TCP dial: the broker must answer Kafka.
+			c, err := kafka.DialContext(ctx, "tcp", b)
+			if err == nil {
+				_, err = c.Brokers()
+				_ = c.Close()
+				if err == nil {
+					return nil
+				}
+			}
+			errs = append(errs, err)
+		}
+		return fmt.Errorf("no Kafka broker reachable: %w", errors.Join(errs...))
+	}
+}

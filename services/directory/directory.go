@@ -1,0 +1,36 @@
+// Package directory is the directory service: admin units (from the tenant's country
+// profile), schools, people and role assignments, with CSV and OneRoster imports. It
+// publishes directory.* events through the outbox.
+package directory
+
+import (
+	_ "embed"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/l4l-platform/l4l/libs/service"
+	"github.com/l4l-platform/l4l/services/directory/internal/http"
+	"github.com/l4l-platform/l4l/services/directory/internal/store"
+)
+
+// Name is the service's name: its topic is l4l.directory.events, its databases l4l_directory_<tenant>.
+const Name = "directory"
+
+// OpenAPI is the service's contract.
+//
+//go:embed api/openapi.yaml
+var OpenAPI []byte
+
+// Definition wires the directory into the shared service shape.
+var Definition = service.Definition{
+	Name:    Name,
+	OpenAPI: OpenAPI,
+	Indexes: store.Indexes,
+	Outbox:  []string{store.Schools, store.People, store.Roles},
+	Routes: func(d *service.Deps, v1 *gin.RouterGroup) error {
+		api := &http.API{Store: store.New(d.Tenants, d.Relay), Profiles: d.Profiles, Now: func() time.Time { return time.Now().UTC() }}
+		api.Register(v1, d.Server.AllowLargeBody)
+		return nil
+	},
+}
