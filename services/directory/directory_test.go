@@ -345,6 +345,7 @@ func TestEventsArePublished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	servicetest.ValidateEvent(t, "api/events", m.Value)
 	e, err := events.FromMessage(m)
 	if err != nil {
 		t.Fatal(err)

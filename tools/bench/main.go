@@ -1,0 +1,273 @@
+// Command bench measures the platform against its ceilings, in one run on one machine, and
+// prints each figure beside its ceiling as a ratio (`make bench`). Ceilings: a bare gin
+// JSON handler (HTTP), a raw driver call on the same embedded database (MongoDB), raw
+// kafka-go (Kafka). Absolute numbers vary with the machine; the ratios are what to watch.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/l4l-platform/l4l/libs/auth/devissuer"
+	"github.com/l4l-platform/l4l/libs/config"
+	"github.com/l4l-platform/l4l/libs/devstack"
+	"github.com/l4l-platform/l4l/libs/mongox"
+	"github.com/l4l-platform/l4l/libs/service"
+	"github.com/l4l-platform/l4l/services/directory"
+)
+
+var (
+	duration    = flag.Duration("duration", 5*time.Second, "how long each load runs")
+	concurrency = flag.Int("concurrency", 16, "concurrent clients")
+	importRows  = flag.Int("import-rows", 30000, "schools in the import benchmark")
+)
+
+const tenant = "rw-gasabo"
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir, err := os.MkdirTemp("", "l4l-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	stack, err := devstack.Start(ctx, devstack.Options{Dir: dir})
+	if err != nil {
+		return err
+	}
+	defer stack.Close()
+
+	is := devissuer.New(devissuer.DefaultIssuer)
+	jwksURL, err := is.Serve(ctx, "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	cfg, _ := config.FromEnv(directory.Name)
+	cfg.HTTPAddr, cfg.MongoURI, cfg.KafkaBrokers = "127.0.0.1:0", stack.MongoURI, stack.KafkaBrokers
+	cfg.OIDCIssuer, cfg.OIDCJWKSURL = devissuer.DefaultIssuer, jwksURL
+	svc, err := service.Start(ctx, directory.Definition, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+	if err != nil {
+		return err
+	}
+	tok, err := is.Token("bench", []string{"deo"}, "rw", tenant, "", time.Hour)
+	if err != nil {
+		return err
+	}
+	api := client{base: svc.URL + "/v1/tenants/" + tenant, token: tok}
+
+	fmt.Printf("l4l benchmarks: %d clients, %s per load, GOMAXPROCS=%d\n\n", *concurrency, *duration, runtimeProcs())
+
+	// Import first: it also fills the database the reads run against.
+	csv := schoolsCSV(*importRows)
+	start := time.Now()
+	status, body, err := api.do("POST", "/imports/schools", "text/csv", csv)
+	importTime := time.Since(start)
+	if err != nil || status != 200 {
+		return fmt.Errorf("import: %d %s %v", status, body, err)
+	}
+	rawInsert, err := rawInsertMany(ctx, stack.MongoURI, *importRows)
+	if err != nil {
+		return err
+	}
+	fmt.Println("CSV import")
+	fmt.Printf("  %-44s %8.0f rows/s  %6.2f s  (target < 10 s: %s)\n", fmt.Sprintf("import %d schools (API, validated)", *importRows),
+		float64(*importRows)/importTime.Seconds(), importTime.Seconds(), verdict(importTime < 10*time.Second))
+	fmt.Printf("  %-44s %8.0f rows/s  %6.2f s\n", "ceiling: raw InsertMany, same database", float64(*importRows)/rawInsert.Seconds(), rawInsert.Seconds())
+	fmt.Printf("  ratio %.2f\n\n", rawInsert.Seconds()/importTime.Seconds())
+
+	var page struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	_, body, err = api.do("GET", "/schools?limit=50", "", nil)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(body, &page); err != nil || len(page.Items) == 0 {
+		return fmt.Errorf("list: %s %v", body, err)
+	}
+	ids := make([]string, len(page.Items))
+	for i, it := range page.Items {
+		ids[i] = it.ID
+	}
+
+	bare, err := bareGin(ctx)
+	if err != nil {
+		return err
+	}
+	cl, err := mongox.Connect(stack.MongoURI)
+	if err != nil {
+		return err
+	}
+	defer cl.Disconnect(context.Background())
+	coll := cl.Database(mongox.DBName(directory.Name, tenant)).Collection("schools")
+
+	results := []result{
+		load("ceiling: bare gin JSON handler", func(i int) error { return get(bare, "") }),
+		load("ceiling: raw driver FindOne by _id", func(i int) error {
+			return coll.FindOne(ctx, bson.D{{Key: "_id", Value: ids[i%len(ids)]}}).Err()
+		}),
+		load("directory GET /schools/{id}", func(i int) error { return get(api.base+"/schools/"+ids[i%len(ids)], tok) }),
+		load("directory GET /schools?limit=50", func(i int) error { return get(api.base+"/schools?limit=50", tok) }),
+	}
+	fmt.Println("HTTP and database")
+	for _, r := range results {
+		fmt.Printf("  %-44s %8.0f req/s  p50 %7s  p99 %7s  errors %d\n", r.name, r.rps, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors)
+	}
+	fmt.Printf("  ratio GET by id / raw FindOne:      %.2f  (target >= 0.70: %s)\n", results[2].rps/results[1].rps, verdict(results[2].rps/results[1].rps >= 0.7))
+	fmt.Printf("  ratio list of 50 / raw FindOne:     %.2f\n", results[3].rps/results[1].rps)
+	fmt.Printf("  ratio GET by id / bare gin:         %.4f  (the embedded database is the ceiling in dev mode)\n", results[2].rps/results[0].rps)
+	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT MET"
+}
+
+type client struct{ base, token string }
+
+func (c client) do(method, path, ct string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
+}
+
+var httpClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+func get(url, token string) error {
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := httpClient.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	_ = res.Body.Close()
+	if res.StatusCode != 200 {
+		return fmt.Errorf("status %d", res.StatusCode)
+	}
+	return nil
+}
+
+type result struct {
+	name     string
+	rps      float64
+	p50, p99 time.Duration
+	errors   int64
+}
+
+// load runs op from concurrency clients for the duration and measures each call.
+func load(name string, op func(i int) error) result {
+	var wg sync.WaitGroup
+	var n, errs atomic.Int64
+	lat := make([][]time.Duration, *concurrency)
+	deadline := time.Now().Add(*duration)
+	start := time.Now()
+	for w := range *concurrency {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				i := int(n.Add(1))
+				t0 := time.Now()
+				if err := op(i); err != nil {
+					errs.Add(1)
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	return result{name: name, rps: float64(len(all)) / elapsed.Seconds(), p50: all[len(all)/2], p99: all[len(all)*99/100], errors: errs.Load()}
+}
+
+func bareGin(ctx context.Context) (string, error) {
+	e := gin.New()
+	e.GET("/", func(c *gin.Context) {
+		c.JSON(200, gin.H{"id": "01", "name": "G.S. Kimironko I", "unit": "rw-gasabo-kimironko"})
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	return "http://" + ln.Addr().String() + "/", nil
+}
+
+func rawInsertMany(ctx context.Context, uri string, rows int) (time.Duration, error) {
+	cl, err := mongox.Connect(uri)
+	if err != nil {
+		return 0, err
+	}
+	defer cl.Disconnect(context.Background())
+	c := cl.Database("bench_raw").Collection("schools")
+	docs := make([]any, 0, 1000)
+	start := time.Now()
+	for i := range rows {
+		docs = append(docs, bson.D{{Key: "_id", Value: fmt.Sprintf("id-%06d", i)}, {Key: "code", Value: fmt.Sprintf("C%06d", i)},
+			{Key: "name", Value: "School"}, {Key: "unit", Value: "rw-gasabo-remera"}})
+		if len(docs) == cap(docs) || i == rows-1 {
+			if _, err := c.InsertMany(ctx, docs); err != nil {
+				return 0, err
+			}
+			docs = docs[:0]
+		}
+	}
+	return time.Since(start), nil
+}
+
+func schoolsCSV(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("code,name,unit\n")
+	sectors := []string{"Bumbogo", "Gatsata", "Gikomero", "Gisozi", "Jabana", "Jali", "Kacyiru", "Kimihurura", "Kimironko", "Kinyinya", "Ndera", "Nduba", "Remera", "Rusororo", "Rutunga"}
+	for i := range n {
+		fmt.Fprintf(&b, "BENCH-%05d,School %d,%s\n", i, i, sectors[i%len(sectors)])
+	}
+	return b.Bytes()
+}
