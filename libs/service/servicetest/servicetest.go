@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -218,7 +217,7 @@ func (e *Env) Do(req Request) *Response {
 
 func (e *Env) validate(hr *http.Request, body []byte, r *Response) {
 	e.T.Helper()
-	if strings.HasPrefix(hr.URL.Path, "/v1/") == false {
+	if !strings.HasPrefix(hr.URL.Path, "/v1/") {
 		return
 	}
 	route, params, err := e.router.FindRoute(hr)
@@ -262,5 +261,3 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
-var _ = fmt.Sprintf

@@ -11,7 +11,6 @@ import (
 
 	"github.com/l4l-platform/l4l/libs/mongox"
 	"github.com/l4l-platform/l4l/libs/problem"
-	"github.com/l4l-platform/l4l/libs/profile"
 	"github.com/l4l-platform/l4l/libs/web"
 	"github.com/l4l-platform/l4l/services/directory/internal/domain"
 	"github.com/l4l-platform/l4l/services/directory/internal/events"
@@ -453,5 +452,3 @@ func firstNonEmpty(vs ...string) string {
 	}
 	return ""
 }
-
-var _ = profile.DateLayout

@@ -1,0 +1,56 @@
+# l4l — make help lists the targets. Tools are pinned and installed into ./bin.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+BIN := $(CURDIR)/bin
+STATICCHECK_VERSION := v0.8.2
+# Every module of the workspace, as package patterns (go.work lists them).
+PACKAGES = $(shell go list -m -f '{{.Path}}/...')
+# -race where it fits the CI time; RACE= turns it off.
+RACE ?= -race
+TEST_FLAGS ?=
+
+##@ Develop
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_-]+:.*?##/ { printf "  %-12s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+.PHONY: run
+run: ## Everything on an embedded broker and database, with demo data (Ctrl-C stops).
+	go run ./tools/l4lctl dev up
+
+##@ Check
+
+.PHONY: test
+test: fmt-check vet ## Vet and every module's tests (with -race).
+	go test $(RACE) -count=1 $(TEST_FLAGS) $(PACKAGES)
+
+.PHONY: vet
+vet: ## go vet every module.
+	go vet $(PACKAGES)
+
+.PHONY: fmt-check
+fmt-check: ## Fail if a Go file is not gofmt'ed.
+	@out=$$(gofmt -l libs services tools); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+.PHONY: lint
+lint: fmt-check vet $(BIN)/staticcheck ## gofmt, go vet and staticcheck.
+	$(BIN)/staticcheck $(PACKAGES)
+
+.PHONY: bench
+bench: ## Benchmarks, each beside its ceiling from the same run.
+	go run ./tools/bench
+
+##@ Tools
+
+.PHONY: tools
+tools: $(BIN)/staticcheck ## Install the pinned tools into ./bin.
+
+$(BIN)/staticcheck:
+	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+.PHONY: clean
+clean: ## Remove ./bin and the dev stack's data (.l4l).
+	rm -rf $(BIN) .l4l
