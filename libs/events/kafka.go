@@ -1,0 +1,143 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// TenancyTopic carries the tenant operator's events. It is compacted and keyed by tenant
+// alone, so a service starting from scratch reads the latest state of every tenant.
+const TenancyTopic = "l4l.tenancy.events"
+
+// DefaultPartitions is the partition count of every topic EnsureTopics creates (DESIGN §3).
+const DefaultPartitions = 12
+
+// ContentTypeHeader and CloudEventsJSON mark a message as a structured-mode CloudEvent,
+// as the CloudEvents Kafka protocol binding asks.
+const (
+	ContentTypeHeader = "content-type"
+	CloudEventsJSON   = "application/cloudevents+json"
+)
+
+// Topic is the topic a service publishes its events to: l4l.<service>.events.
+func Topic(service string) string { return "l4l." + service + ".events" }
+
+// DLQTopic is where a consumer group parks the events it could not handle:
+// l4l.<consumer>.dlq.
+func DLQTopic(consumer string) string { return "l4l." + consumer + ".dlq" }
+
+// Key is the message key "<tenant>/<aggregate id>": the Hash balancer maps equal keys to
+// one partition, which keeps one aggregate's events in order.
+func Key(tenant, aggregateID string) []byte { return []byte(tenant + "/" + aggregateID) }
+
+// Publisher is what the relay and the consumer's dead-lettering need of a producer;
+// *kafka.Writer implements it, and tests wrap it to count or fail calls.
+type Publisher interface {
+	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// NewWriter returns a synchronous writer for event topics. Messages carry their Topic
+// (the writer has none), so one writer serves a service's topic and its DLQ.
+//
+//   - BatchTimeout 5 ms: kafka-go's default of 1 s makes every synchronous write take 1 s.
+//   - RequireAll: an acknowledged event survives the loss of the partition leader.
+//   - Hash balancer: equal keys land on one partition (per-aggregate order).
+//   - MaxAttempts 3 with short backoff: the relay has its own unbounded retry with
+//     backoff, so the writer should fail fast rather than hold a batch for ~10 s.
+//
+// Callers that need TLS or SASL set Transport on the returned writer; Close it on shutdown.
+func NewWriter(brokers []string) *kafka.Writer {
+	return &kafka.Writer{
+		Addr:                   kafka.TCP(brokers...),
+		Balancer:               &kafka.Hash{},
+		RequiredAcks:           kafka.RequireAll,
+		BatchTimeout:           5 * time.Millisecond,
+		BatchSize:              1000,
+		MaxAttempts:            3,
+		WriteBackoffMin:        50 * time.Millisecond,
+		WriteBackoffMax:        500 * time.Millisecond,
+		ReadTimeout:            10 * time.Second,
+		WriteTimeout:           10 * time.Second,
+		AllowAutoTopicCreation: true,
+	}
+}
+
+// ToMessage validates e and turns it into a structured-mode CloudEvents Kafka message on
+// topic. The key is Key(tenant, subject), except on TenancyTopic, which is compacted per
+// tenant and so is keyed by the tenant alone.
+func ToMessage(topic string, e Envelope) (kafka.Message, error) {
+	if err := e.Validate(); err != nil {
+		return kafka.Message{}, err
+	}
+	v, err := json.Marshal(e)
+	if err != nil {
+		return kafka.Message{}, fmt.Errorf("events: marshal %s: %w", e.ID, err)
+	}
+	key := Key(e.Tenant, e.Subject)
+	if topic == TenancyTopic {
+		key = []byte(e.Tenant)
+	}
+	return kafka.Message{
+		Topic:   topic,
+		Key:     key,
+		Value:   v,
+		Headers: []kafka.Header{{Key: ContentTypeHeader, Value: []byte(CloudEventsJSON)}},
+	}, nil
+}
+
+// FromMessage decodes and validates a structured-mode CloudEvent. Any error wraps
+// ErrInvalidEnvelope: such a message can never be handled and goes to the DLQ at once.
+func FromMessage(m kafka.Message) (Envelope, error) {
+	var e Envelope
+	if err := json.Unmarshal(m.Value, &e); err != nil {
+		return Envelope{}, fmt.Errorf("%w: %v", ErrInvalidEnvelope, err)
+	}
+	if err := e.Validate(); err != nil {
+		return Envelope{}, err
+	}
+	e.Time = e.Time.UTC()
+	return e, nil
+}
+
+// EnsureTopics creates topics with DefaultPartitions partitions and the broker's default
+// replication factor; TenancyTopic gets cleanup.policy=compact. Topics that exist already
+// are fine, so every service may call it at start.
+func EnsureTopics(ctx context.Context, brokers []string, topics ...string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	// An own transport: kafka.DefaultTransport caches metadata for 6 s, which would hide
+	// the topics just created from other clients sharing it.
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: tr}
+	req := &kafka.CreateTopicsRequest{}
+	seen := map[string]bool{}
+	for _, t := range topics {
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		tc := kafka.TopicConfig{Topic: t, NumPartitions: DefaultPartitions, ReplicationFactor: -1}
+		if t == TenancyTopic {
+			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}}
+		}
+		req.Topics = append(req.Topics, tc)
+	}
+	res, err := cl.CreateTopics(ctx, req)
+	if err != nil {
+		return fmt.Errorf("events: create topics: %w", err)
+	}
+	var errs []error
+	for t, err := range res.Errors {
+		if err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+			errs = append(errs, fmt.Errorf("events: create topic %s: %w", t, err))
+		}
+	}
+	return errors.Join(errs...)
+}
