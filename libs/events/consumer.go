@@ -61,6 +61,11 @@ type ConsumerConfig struct {
 	// InboxCollection defaults to "inbox". Two groups sharing one database need two
 	// inboxes, or the second would skip what the first handled.
 	InboxCollection string
+	// InboxRetention is how long inbox records are kept; older ones are deleted at start
+	// and hourly. Redeliveries come within minutes (a rebalance, a restart), so days are
+	// plenty, and the inbox must not grow forever: on FerretDB even the _id lookup scans
+	// it. Default 7 days; negative keeps records forever.
+	InboxRetention time.Duration
 	// MaxAttempts is how often a failing handler is tried before the event is
 	// dead-lettered. Default 5.
 	MaxAttempts int
@@ -141,6 +146,9 @@ func NewConsumer(cfg ConsumerConfig, handler Handler) (*Consumer, error) {
 	}
 	if cfg.InboxCollection == "" {
 		cfg.InboxCollection = "inbox"
+	}
+	if cfg.InboxRetention == 0 {
+		cfg.InboxRetention = 7 * 24 * time.Hour
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
@@ -247,6 +255,12 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		c.log.Warn("could not ensure topics; assuming they exist", "err", err)
 	}
+	if c.cfg.InboxRetention > 0 {
+		var wg sync.WaitGroup
+		wg.Go(func() { c.pruneInbox(ctx) })
+		defer wg.Wait() // after cancel (deferred earlier, so it runs later): no DB use after Run
+		defer cancel()
+	}
 	r := kafka.NewReader(c.readerConfig())
 	defer r.Close()
 	for {
@@ -262,6 +276,29 @@ func (c *Consumer) Run(ctx context.Context) error {
 				return nil // not committed: redelivered after restart
 			}
 			return err
+		}
+	}
+}
+
+// pruneInbox deletes inbox records older than InboxRetention, now and then hourly.
+func (c *Consumer) pruneInbox(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		cutoff := time.Now().Add(-c.cfg.InboxRetention)
+		res, err := c.inbox.DeleteMany(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: cutoff}}}})
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			c.log.Warn("prune inbox failed", "err", err)
+		case res.DeletedCount > 0:
+			c.log.Info("pruned inbox", "deleted", res.DeletedCount, "before", cutoff)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

@@ -218,3 +218,32 @@ func TestPermanent(t *testing.T) {
 		t.Errorf("plain errors are not permanent; Permanent(nil) is nil")
 	}
 }
+
+// TestConsumerPrunesInbox: records older than InboxRetention go, recent ones stay.
+func TestConsumerPrunesInbox(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	inbox := env.db.Collection("inbox")
+	ctx := context.Background()
+	if _, err := inbox.InsertMany(ctx, []any{
+		bson.D{{Key: "_id", Value: "old"}, {Key: "at", Value: time.Now().Add(-2 * time.Hour)}},
+		bson.D{{Key: "_id", Value: "recent"}, {Key: "at", Value: time.Now()}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := events.NewConsumer(events.ConsumerConfig{Brokers: env.stack.KafkaBrokers, GroupID: "prune",
+		Topics: []string{events.Topic("src")}, DB: env.db, InboxRetention: time.Hour},
+		func(context.Context, events.Envelope) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	run(t, c.Run)
+	waitFor(t, 10*time.Second, "old record pruned", func() bool {
+		n, err := inbox.CountDocuments(ctx, bson.D{})
+		return err == nil && n == 1
+	})
+	if err := inbox.FindOne(ctx, bson.D{{Key: "_id", Value: "recent"}}).Err(); err != nil {
+		t.Errorf("recent record: %v", err)
+	}
+}
