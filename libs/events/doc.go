@@ -19,7 +19,7 @@
 //
 // Stores should `$push` rather than `$set` the outbox: a `$set` of a stale copy can bring
 // back entries already published (duplicates, harmless but wasteful). The relay does not
-// rely on `v`. Use `$push` with `$each` even for one event: that form works everywhere.
+// rely on `v`; the store's optimistic concurrency does.
 //
 // Consuming. A Consumer reads a group's topics: FetchMessage → skip if the inbox has the
 // event id → Handler with retries and backoff → record the id in the inbox →

@@ -3,7 +3,6 @@ package events_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"sync"
 	"testing"
@@ -226,5 +225,3 @@ func metric(t testing.TB, reg *prometheus.Registry, name string, labels map[stri
 	}
 	return 0
 }
-
-func uniq(prefix string) string { return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()) }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -313,4 +314,22 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// TestRelaysShareARegistry: a service with two relays (two topics) on one registry gets two
+// label sets, not a duplicate-registration panic.
+func TestRelaysShareARegistry(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	events.NewRelay(nil, nil, reg, events.Topic("a"))
+	events.NewRelay(nil, nil, reg, events.Topic("b"))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "l4l_outbox_published_total" && len(mf.GetMetric()) != 2 {
+			t.Errorf("%s has %d series, want 2", mf.GetName(), len(mf.GetMetric()))
+		}
+	}
 }
