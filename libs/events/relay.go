@@ -337,6 +337,12 @@ func (r *Relay) requeueSweep(ns string) {
 	r.mu.Unlock()
 }
 
+// maxUpdatesPerCommand caps the updates sent in one bulk write. FerretDB 1.24 (SQLite)
+// keeps every matched update's cursor open until the whole update command ends, and its
+// SQLite pool has 100 connections: a command with ~100 matching updates deadlocks the
+// server for good (and with it the service's single connection).
+const maxUpdatesPerCommand = 50
+
 // outboxDoc keeps the entries as raw BSON: $pullAll removes exactly these values, so an
 // entry a concurrent writer appended meanwhile stays.
 type outboxDoc struct {
@@ -492,7 +498,12 @@ func (r *Relay) publishBatch(ctx context.Context, c *mongo.Collection, ids []any
 		// A context cancelled after a successful write must not strand the removal,
 		// or the events go out again on restart.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		_, err := c.BulkWrite(cctx, models, options.BulkWrite().SetOrdered(false))
+		var err error
+		for chunk := range slices.Chunk(models, maxUpdatesPerCommand) {
+			if _, err = c.BulkWrite(cctx, chunk, options.BulkWrite().SetOrdered(false)); err != nil {
+				break
+			}
+		}
 		cancel()
 		if err != nil {
 			// Published but not removed: they go out again (consumers deduplicate).
