@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -101,14 +102,20 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	return s, nil
 }
 
+// ferretdbNew serialises ferretdb.New, which writes a package-level variable: two stacks
+// starting at once in parallel tests would race.
+var ferretdbNew sync.Mutex
+
 // StartMongo starts the database (again, after StopMongo: same address, same data).
 func (s *Stack) StartMongo(ctx context.Context) error {
+	ferretdbNew.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: s.mongoAddr},
 		Handler:   "sqlite",
 		SQLiteURL: s.sqliteURL,
 		Logger:    slog.New(levelFilter{s.logger.Handler(), slog.LevelError}),
 	})
+	ferretdbNew.Unlock()
 	if err != nil {
 		return fmt.Errorf("devstack: start mongodb: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,15 +25,9 @@ type env struct {
 	reg    *prometheus.Registry
 }
 
-// startMu serialises devstack starts: ferretdb.New writes a package global
-// (version.Get().Package), a data race under -race when parallel tests start stacks.
-var startMu sync.Mutex
-
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	startMu.Lock()
 	s := devstack.ForTest(t)
-	startMu.Unlock()
 	cl, err := mongo.Connect(options.Client().ApplyURI(s.MongoURI))
 	if err != nil {
 		t.Fatal(err)
