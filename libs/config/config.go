@@ -29,6 +29,9 @@ type Service struct {
 	Tenants []string
 	// LogLevel: debug, info, warn, error (L4L_LOG_LEVEL).
 	LogLevel slog.Level
+	// KafkaSessionTimeout is the consumer groups' session timeout (L4L_KAFKA_SESSION_TIMEOUT,
+	// default 6s, the smallest real Kafka accepts by default; the dev broker accepts 500ms).
+	KafkaSessionTimeout time.Duration
 	// OutboxSweep is how often the outbox relay looks for events left behind
 	// (L4L_OUTBOX_SWEEP, default 5s).
 	OutboxSweep time.Duration
@@ -50,12 +53,22 @@ func FromEnv(name string) (Service, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(env("L4L_LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("L4L_LOG_LEVEL: %w", err)
 	}
-	d, err := time.ParseDuration(env("L4L_OUTBOX_SWEEP", "5s"))
-	if err != nil || d <= 0 {
-		return c, fmt.Errorf("L4L_OUTBOX_SWEEP: want a duration like 5s, got %q", os.Getenv("L4L_OUTBOX_SWEEP"))
+	var err error
+	if c.OutboxSweep, err = duration("L4L_OUTBOX_SWEEP", "5s"); err != nil {
+		return c, err
 	}
-	c.OutboxSweep = d
+	if c.KafkaSessionTimeout, err = duration("L4L_KAFKA_SESSION_TIMEOUT", "6s"); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+func duration(key, def string) (time.Duration, error) {
+	d, err := time.ParseDuration(env(key, def))
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s: want a duration like %s, got %q", key, def, os.Getenv(key))
+	}
+	return d, nil
 }
 
 func env(key, def string) string {

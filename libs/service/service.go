@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -48,6 +50,26 @@ type Definition struct {
 	Outbox []string
 	// Routes registers the service's routes on /v1, behind bearer-token verification.
 	Routes func(d *Deps, v1 *gin.RouterGroup) error
+	// Subscriptions are the service's event consumers, each its own consumer group.
+	Subscriptions []Subscription
+}
+
+// Subscription is one consumer group of a service: the topics it reads and its handler.
+// The group is named after the service (and Name, when a service has several), its inbox
+// lives in the service's own database l4l_<service>, and poison events go to
+// l4l.<group>.dlq.
+type Subscription struct {
+	Name    string
+	Topics  []string
+	Handler func(d *Deps) events.Handler
+}
+
+// GroupID is the Kafka consumer group of a subscription of service.
+func (s Subscription) GroupID(service string) string {
+	if s.Name == "" {
+		return service
+	}
+	return service + "-" + s.Name
 }
 
 // Running is a started service.
@@ -107,16 +129,39 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 		return nil, err
 	}
 
+	consumers := make([]*events.Consumer, 0, len(def.Subscriptions))
+	for _, sub := range def.Subscriptions {
+		c, err := events.NewConsumer(events.ConsumerConfig{
+			Brokers: cfg.KafkaBrokers, GroupID: sub.GroupID(def.Name), Topics: sub.Topics,
+			DB: client.Database("l4l_" + def.Name), InboxCollection: "inbox_" + strings.ReplaceAll(sub.GroupID(def.Name), "-", "_"),
+			SessionTimeout: cfg.KafkaSessionTimeout, DLQ: writer, Logger: logger, Registerer: reg,
+		}, sub.Handler(d))
+		if err != nil {
+			return nil, fmt.Errorf("%s: subscription %q: %w", def.Name, sub.GroupID(def.Name), err)
+		}
+		consumers = append(consumers, c)
+	}
+
 	openTenants(ctx, tenants, cfg.Tenants, logger)
 	done := make(chan error, 1)
 	go func() {
-		relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
-		relayDone := make(chan error, 1)
-		go func() { relayDone <- relay.Run(relayCtx) }()
+		bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+		var bg sync.WaitGroup
+		bg.Go(func() { _ = relay.Run(bgCtx) })
+		for _, c := range consumers {
+			bg.Go(func() {
+				if err := c.Run(bgCtx); err != nil && bgCtx.Err() == nil {
+					logger.Error("consumer stopped", "error", err)
+				}
+			})
+		}
 		err := srv.Serve(ctx)
-		// Serve returns once in-flight requests are drained; then the relay may stop.
-		stopRelay()
-		<-relayDone
+		// Serve returns once in-flight requests are drained; then the background work may stop.
+		stopBackground()
+		bg.Wait()
+		for _, c := range consumers {
+			err = errors.Join(err, c.Close())
+		}
 		closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		err = errors.Join(err, writer.Close(), client.Disconnect(closeCtx))

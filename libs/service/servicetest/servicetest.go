@@ -65,6 +65,7 @@ func StartOn(t testing.TB, stack *devstack.Stack, def service.Definition, mutate
 	cfg.KafkaBrokers = stack.KafkaBrokers
 	cfg.OIDCIssuer, cfg.OIDCJWKSURL = issuerName, jwks.URL+"/jwks.json"
 	cfg.OutboxSweep = 500 * time.Millisecond
+	cfg.KafkaSessionTimeout = time.Second
 	for _, m := range mutate {
 		m(&cfg)
 	}
