@@ -9,7 +9,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	libevents "github.com/l4l-platform/l4l/libs/events"
 	"github.com/l4l-platform/l4l/libs/service"
+	"github.com/l4l-platform/l4l/services/directory/internal/events"
 	"github.com/l4l-platform/l4l/services/directory/internal/http"
 	"github.com/l4l-platform/l4l/services/directory/internal/store"
 )
@@ -29,8 +31,17 @@ var Definition = service.Definition{
 	Indexes: store.Indexes,
 	Outbox:  []string{store.Schools, store.People, store.Roles},
 	Routes: func(d *service.Deps, v1 *gin.RouterGroup) error {
-		api := &http.API{Store: store.New(d.Tenants, d.Relay), Profiles: d.Profiles, Now: func() time.Time { return time.Now().UTC() }}
+		api := &http.API{Store: store.New(d.Tenants, d.Relay), Profiles: d.Profiles, Now: now}
 		api.Register(v1, d.Server.AllowLargeBody)
 		return nil
 	},
+	Subscriptions: []service.Subscription{{
+		// Appointments and exits of leaders become role assignments.
+		Topics: []string{libevents.Topic("recruitment")},
+		Handler: func(d *service.Deps) libevents.Handler {
+			return events.RecruitmentHandler(store.New(d.Tenants, d.Relay), d.Profiles, now)
+		},
+	}},
 }
+
+func now() time.Time { return time.Now().UTC() }
