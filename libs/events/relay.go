@@ -43,6 +43,14 @@ type RelayOptions struct {
 	// BackoffMin and BackoffMax bound the wait between failed passes (broker or database
 	// down). Defaults 100 ms and 5 s.
 	BackoffMin, BackoffMax time.Duration
+	// Yield is how long the relay pauses after each batch, as a fraction of the time the
+	// batch took, so that it never holds the database more than 1/(1+Yield) of the time.
+	// It matters in dev mode, where a service has ONE FerretDB connection and every update
+	// scans its collection: clearing a 30,000-school import's outboxes would otherwise
+	// starve the service's own requests (they time out waiting for the connection). On
+	// real MongoDB a batch takes milliseconds and so does the pause. Default 1; negative
+	// disables it.
+	Yield float64
 }
 
 // Relay publishes the outbox entries of aggregate documents to Kafka and then removes
@@ -93,6 +101,9 @@ func NewRelayWithOptions(w Publisher, opts RelayOptions, collections ...*mongo.C
 	}
 	if opts.BackoffMax < opts.BackoffMin {
 		opts.BackoffMax = max(5*time.Second, opts.BackoffMin)
+	}
+	if opts.Yield == 0 {
+		opts.Yield = 1
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -288,8 +299,16 @@ func (r *Relay) pass(ctx context.Context) bool {
 				break
 			}
 			n := min(len(ids), r.opts.BatchSize)
+			started := time.Now()
 			left, first, err := r.publishBatch(ctx, colls[ns], ids[:n])
 			ids = ids[n:]
+			if r.opts.Yield > 0 && len(ids) > 0 {
+				pause := time.Duration(float64(time.Since(started)) * r.opts.Yield)
+				if !sleep(ctx, min(pause, 2*time.Second)) {
+					r.requeue(ns, append(ids, left...))
+					return false
+				}
+			}
 			if err != nil {
 				ok = false
 				r.requeue(ns, left)

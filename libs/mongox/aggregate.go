@@ -55,10 +55,6 @@ func (a Aggregates[T]) Coll(ctx context.Context, tenant string) (*mongo.Collecti
 	return db.Collection(a.Collection), nil
 }
 
-type versionOnly struct {
-	V int64 `bson:"v"`
-}
-
 func (a Aggregates[T]) notify(c *mongo.Collection, ids ...any) {
 	if a.Notifier != nil && len(ids) > 0 {
 		a.Notifier.Notify(c, ids...)
@@ -98,27 +94,47 @@ func (a Aggregates[T]) Insert(ctx context.Context, tenant, id string, v T, evs .
 	return nil
 }
 
-// Get reads a live aggregate and its version.
+// Get reads a live aggregate and its version. The filter is the _id alone and the
+// tombstone is checked here: FerretDB pushes only a bare _id equality down to SQLite, so
+// adding {deleted: ""} to the filter makes every read decode the whole collection (7× slower
+// at 1,000 documents).
 func (a Aggregates[T]) Get(ctx context.Context, tenant, id string) (T, int64, error) {
 	var zero T
 	c, err := a.Coll(ctx, tenant)
 	if err != nil {
 		return zero, 0, err
 	}
-	raw, err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: DeletedField, Value: ""}},
-		options.FindOne().SetProjection(bson.D{{Key: OutboxField, Value: 0}})).Raw()
+	raw, err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
 	if err != nil {
 		return zero, 0, Err(err, a.Name)
 	}
+	var meta struct {
+		V       int64  `bson:"v"`
+		Deleted string `bson:"deleted"`
+	}
+	if err := bson.Unmarshal(raw, &meta); err != nil {
+		return zero, 0, err
+	}
+	if meta.Deleted != "" {
+		return zero, 0, problem.New(problem.NotFound, "%s not found", a.Name)
+	}
 	var v T
-	var ver versionOnly
 	if err := bson.Unmarshal(raw, &v); err != nil {
 		return zero, 0, err
 	}
-	if err := bson.Unmarshal(raw, &ver); err != nil {
-		return zero, 0, err
+	return v, meta.V, nil
+}
+
+// Exists reports whether id is a live aggregate of the tenant.
+func (a Aggregates[T]) Exists(ctx context.Context, tenant, id string) (bool, error) {
+	if id == "" {
+		return false, nil
 	}
-	return v, ver.V, nil
+	_, _, err := a.Get(ctx, tenant, id)
+	if problem.Is(err, problem.NotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Update loads the aggregate, lets fn change it and name the events of the change, and

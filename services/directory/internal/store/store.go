@@ -75,25 +75,10 @@ func New(t *mongox.Tenants, n mongox.Notifier) *Store {
 
 // SchoolExists reports whether id is a live school of the tenant.
 func (s *Store) SchoolExists(ctx context.Context, tenant, id string) (bool, error) {
-	return exists(ctx, s.Schools, tenant, id)
+	return s.Schools.Exists(ctx, tenant, id)
 }
 
 // PersonExists reports whether id is a live person of the tenant.
 func (s *Store) PersonExists(ctx context.Context, tenant, id string) (bool, error) {
-	return exists(ctx, s.People, tenant, id)
-}
-
-func exists[T any](ctx context.Context, a mongox.Aggregates[T], tenant, id string) (bool, error) {
-	if id == "" {
-		return false, nil
-	}
-	c, err := a.Coll(ctx, tenant)
-	if err != nil {
-		return false, err
-	}
-	n, err := c.CountDocuments(ctx, bson.D{{Key: "_id", Value: id}, {Key: mongox.DeletedField, Value: ""}})
-	if err != nil {
-		return false, mongox.Err(err, a.Name)
-	}
-	return n > 0, nil
+	return s.People.Exists(ctx, tenant, id)
 }
