@@ -42,6 +42,10 @@ lint: fmt-check vet $(BIN)/staticcheck ## gofmt, go vet and staticcheck.
 .PHONY: bench
 bench: ## Benchmarks, each beside its ceiling from the same run.
 	go run ./tools/bench
+	@echo; echo "Outbox relay (10,000 events) beside raw kafka-go on the same broker"
+	@go test -run '^$$' -bench 'RelayPublish|RawKafkaGoWrite' -benchtime 10000x github.com/l4l-platform/l4l/libs/events \
+	  | awk '/^Benchmark/ { name=$$1; sub(/-[0-9]+$$/, "", name); for (i=2; i<NF; i++) if ($$(i+1) == "events/s") rate[name]=$$i; print "  " $$0 } \
+	         END { if (rate["BenchmarkRawKafkaGoWrite"] > 0) printf "  ratio relay / raw kafka-go: %.3f (dev mode: every outbox update scans the FerretDB collection)\n", rate["BenchmarkRelayPublish"] / rate["BenchmarkRawKafkaGoWrite"] }'
 
 ##@ Tools
 

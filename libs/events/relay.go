@@ -359,8 +359,11 @@ func (r *Relay) requeueSweep(ns string) {
 // maxUpdatesPerCommand caps the updates sent in one bulk write. FerretDB 1.24 (SQLite)
 // keeps every matched update's cursor open until the whole update command ends, and its
 // SQLite pool has 100 connections: a command with ~100 matching updates deadlocks the
-// server for good (and with it the service's single connection).
-const maxUpdatesPerCommand = 50
+// server for good (and with it the service's single connection). Each of those updates
+// also scans the collection (~60 ms at 30,000 documents), so a command is kept short
+// enough (~10 updates) that the service's requests waiting for the one dev-mode connection
+// get it well within their 3 s checkout limit.
+const maxUpdatesPerCommand = 10
 
 // outboxDoc keeps the entries as raw BSON: $pullAll removes exactly these values, so an
 // entry a concurrent writer appended meanwhile stays.

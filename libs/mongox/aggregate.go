@@ -261,29 +261,32 @@ type New[T any] struct {
 }
 
 // InsertMany inserts new aggregates in batches (imports: 30,000 schools must not take
-// 30,000 round trips). Each document still carries its own events.
+// 30,000 round trips). Each document still carries its own events. The relay is told once
+// at the end, so that it does not compete with the import for the database meanwhile.
 func (a Aggregates[T]) InsertMany(ctx context.Context, tenant string, items []New[T]) error {
 	c, err := a.Coll(ctx, tenant)
 	if err != nil {
 		return err
 	}
 	const batch = 1000
+	ids := make([]any, 0, len(items))
+	defer func() { a.notify(c, ids...) }()
 	for start := 0; start < len(items); start += batch {
 		end := min(start+batch, len(items))
 		docs := make([]any, 0, end-start)
-		ids := make([]any, 0, end-start)
 		for _, it := range items[start:end] {
 			d, err := docOf(it.Value, 1, it.Events)
 			if err != nil {
 				return err
 			}
 			docs = append(docs, d)
-			ids = append(ids, it.ID)
 		}
 		if _, err := c.InsertMany(ctx, docs); err != nil {
 			return Err(err, a.Name)
 		}
-		a.notify(c, ids...)
+		for _, it := range items[start:end] {
+			ids = append(ids, it.ID)
+		}
 	}
 	return nil
 }

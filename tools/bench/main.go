@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,7 @@ var (
 	duration    = flag.Duration("duration", 5*time.Second, "how long each load runs")
 	concurrency = flag.Int("concurrency", 16, "concurrent clients")
 	importRows  = flag.Int("import-rows", 30000, "schools in the import benchmark")
+	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the import benchmark to this file")
 )
 
 const tenant = "rw-gasabo"
@@ -134,9 +136,20 @@ func run() error {
 
 	// The import last: its outbox keeps the relay (and the one dev-mode connection) busy.
 	csv := schoolsCSV("BENCH", *importRows)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	status, body, err := api.do("POST", "/imports/schools", "text/csv", csv)
 	importTime := time.Since(start)
+	pprof.StopCPUProfile()
 	if err != nil || status != 200 {
 		return fmt.Errorf("import: %d %s %v", status, body, err)
 	}
