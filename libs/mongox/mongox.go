@@ -56,6 +56,7 @@ type Tenants struct {
 	service string
 	indexes Indexes
 	ready   sync.Map // tenant → struct{}
+	opening sync.Mutex
 	// OnOpen, when set, is called once per tenant database, when first used (the outbox
 	// relay starts watching its collections).
 	OnOpen func(db *mongo.Database)
@@ -70,9 +71,16 @@ func NewTenants(c *mongo.Client, service string, idx Indexes) *Tenants {
 func (t *Tenants) Client() *mongo.Client { return t.client }
 
 // DB returns the tenant's database, applying the index declarations on first use (they are
-// idempotent, and also applied at start for the tenants known then).
+// idempotent, and also applied at start for the tenants known then). First uses are
+// serialised: FerretDB drops the connection when two clients create one collection's
+// indexes at once (a consumer's first event racing a tenant's first request did).
 func (t *Tenants) DB(ctx context.Context, tenant string) (*mongo.Database, error) {
 	db := t.client.Database(DBName(t.service, tenant))
+	if _, ok := t.ready.Load(tenant); ok {
+		return db, nil
+	}
+	t.opening.Lock()
+	defer t.opening.Unlock()
 	if _, ok := t.ready.Load(tenant); ok {
 		return db, nil
 	}
