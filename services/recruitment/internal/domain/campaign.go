@@ -163,8 +163,11 @@ func NewCampaign(t Tenant, f CampaignFields, panel PanelCheck, now time.Time) (C
 	}
 	c := Campaign{ID: NewID(), Intake: f.Intake, OpensOn: f.OpensOn, ClosesOn: f.ClosesOn, Status: CampaignOpen,
 		MaxApplications: f.MaxApplications, Positions: positions, Offers: []Offer{}, Appointments: []Appointment{},
-		CreatedAt: now, UpdatedAt: now}
+		Panel: Panel{Members: []string{}}, CreatedAt: now, UpdatedAt: now}
 	if f.Panel != nil {
+		if f.Panel.Members == nil {
+			f.Panel.Members = []string{}
+		}
 		errs = append(errs, panel.check(t, *f.Panel, "panel.")...)
 		c.Panel = *f.Panel
 	}
@@ -216,6 +219,9 @@ func (pc PanelCheck) check(t Tenant, p Panel, prefix string) []problem.FieldErro
 func (c *Campaign) SetPanel(t Tenant, p Panel, pc PanelCheck, now time.Time) error {
 	if c.Status == CampaignRanked {
 		return conflict("the campaign is ranked: its panel can no longer change")
+	}
+	if p.Members == nil {
+		p.Members = []string{}
 	}
 	if errs := pc.check(t, p, ""); len(errs) > 0 {
 		return problem.Fields("the panel is not valid", sortFields(errs)...)

@@ -25,13 +25,6 @@ func (r RoleFact) ActiveOn(date string) bool {
 	return !r.Removed && r.StartDate != "" && r.StartDate <= date && (r.EndDate == "" || date < r.EndDate)
 }
 
-// SchoolFact is what the directory published about a school: the unit it belongs to.
-type SchoolFact struct {
-	SchoolID string `bson:"_id"`
-	Unit     string `bson:"unit"`
-	Deleted  bool   `bson:"deleted_school"`
-}
-
 // PersonFacts is what recruitment knows of one person from the directory.
 type PersonFacts struct {
 	PersonID string

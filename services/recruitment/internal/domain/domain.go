@@ -72,4 +72,6 @@ func sortFields(errs []problem.FieldError) []problem.FieldError {
 	return errs
 }
 
-func conflict(format string, args ...any) error { return problem.New(problem.Conflict, format, args...) }
+func conflict(format string, args ...any) error {
+	return problem.New(problem.Conflict, format, args...)
+}
