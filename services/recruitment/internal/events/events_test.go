@@ -33,13 +33,15 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 		recEvents.ApplicationSubmit:   func() (events.Envelope, error) { return recEvents.Submitted("rw-gasabo", c, a) },
 		recEvents.ApplicationScreened: func() (events.Envelope, error) { return recEvents.Screened("rw-gasabo", a) },
 		recEvents.AssessmentRecorded:  func() (events.Envelope, error) { return recEvents.Assessed("rw-gasabo", a, as) },
-		recEvents.ScoreRecorded:       func() (events.Envelope, error) { return recEvents.Scored("rw-gasabo", a, "deo", map[string]int{"openness": 3}) },
-		recEvents.CandidatesRanked:    func() (events.Envelope, error) { return recEvents.Ranked("rw-gasabo", c) },
-		recEvents.OfferMade:           func() (events.Envelope, error) { return recEvents.ForOffer(recEvents.OfferMade, "rw-gasabo", c, o) },
-		recEvents.OfferDeclined:       func() (events.Envelope, error) { return recEvents.ForOffer(recEvents.OfferDeclined, "rw-gasabo", c, o) },
-		recEvents.LeaderAppointed:     func() (events.Envelope, error) { return recEvents.Appointment("rw-gasabo", c, ap) },
-		recEvents.LeaderInducted:      func() (events.Envelope, error) { return recEvents.Induction("rw-gasabo", ap) },
-		recEvents.LeaderExited:        func() (events.Envelope, error) { return recEvents.Exit("rw-gasabo", ap) },
+		recEvents.ScoreRecorded: func() (events.Envelope, error) {
+			return recEvents.Scored("rw-gasabo", a, "deo", map[string]int{"openness": 3})
+		},
+		recEvents.CandidatesRanked: func() (events.Envelope, error) { return recEvents.Ranked("rw-gasabo", c) },
+		recEvents.OfferMade:        func() (events.Envelope, error) { return recEvents.ForOffer(recEvents.OfferMade, "rw-gasabo", c, o) },
+		recEvents.OfferDeclined:    func() (events.Envelope, error) { return recEvents.ForOffer(recEvents.OfferDeclined, "rw-gasabo", c, o) },
+		recEvents.LeaderAppointed:  func() (events.Envelope, error) { return recEvents.Appointment("rw-gasabo", c, ap) },
+		recEvents.LeaderInducted:   func() (events.Envelope, error) { return recEvents.Induction("rw-gasabo", ap) },
+		recEvents.LeaderExited:     func() (events.Envelope, error) { return recEvents.Exit("rw-gasabo", ap) },
 	}
 	files, _ := filepath.Glob(filepath.Join(schemas, "*.json"))
 	if len(files) != len(build) {
