@@ -81,6 +81,14 @@ func TestSelectionWalk(t *testing.T) {
 		t.Fatalf("applying after ranking: %d", r.Status)
 	}
 
+	r = w.post(cp+"/offers", w.deo, map[string]string{"application_id": a3.ID})
+	if p := r.Problem(t); r.Status != http.StatusConflict || !strings.Contains(p.Detail, "not eligible") {
+		t.Fatalf("offer to the ineligible ht-r3: %d %+v", r.Status, p)
+	}
+	r = w.post(cp+"/offers", w.deo, map[string]string{"application_id": a2.ID})
+	if p := r.Problem(t); r.Status != http.StatusConflict || !strings.Contains(p.Detail, "not next in rank order") {
+		t.Fatalf("offer to ht-r2 over ht-r1: %d %+v", r.Status, p)
+	}
 	var offers struct {
 		Offers []struct {
 			ID            string `json:"id"`

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -89,6 +90,33 @@ func New(t *mongox.Tenants, n mongox.Notifier) *Store {
 // Tenants are the tenant databases.
 func (s *Store) Tenants() *mongox.Tenants { return s.tenants }
 
+// opening serialises the first use of each tenant database in this process. FerretDB drops
+// the connection when two clients create one collection's indexes at once (measured: the
+// directory consumer's first event and the first request of a tenant did, every time), and
+// mongox.Tenants.DB applies them on first use without serialising.
+var (
+	opening sync.Mutex
+	opened  sync.Map // *mongox.Tenants → *sync.Map of tenant codes
+)
+
+// Open prepares the tenant's database once; every request and event goes through it first.
+func (s *Store) Open(ctx context.Context, tenant string) error {
+	done, _ := opened.LoadOrStore(s.tenants, &sync.Map{})
+	if _, ok := done.(*sync.Map).Load(tenant); ok {
+		return nil
+	}
+	opening.Lock()
+	defer opening.Unlock()
+	if _, ok := done.(*sync.Map).Load(tenant); ok {
+		return nil
+	}
+	if _, err := s.tenants.DB(ctx, tenant); err != nil {
+		return err
+	}
+	done.(*sync.Map).Store(tenant, true)
+	return nil
+}
+
 // CampaignApplications reads every application of a campaign (a district's intake is a
 // few hundred at most; one scan, ranking computed in Go).
 func (s *Store) CampaignApplications(ctx context.Context, tenant, campaign string) ([]domain.Application, error) {
@@ -154,6 +182,9 @@ type personDoc struct {
 // guarded by the event time, else an insert, whose duplicate key means a newer (or the
 // same) event got there first. Redelivered and out-of-order events change nothing.
 func (s *Store) applyIfNewer(ctx context.Context, tenant, coll, id string, at time.Time, doc any) error {
+	if err := s.Open(ctx, tenant); err != nil {
+		return err
+	}
 	db, err := s.tenants.DB(ctx, tenant)
 	if err != nil {
 		return err
