@@ -466,7 +466,10 @@ func (a Application) levels(counted func(member string) bool) map[string][]int {
 // Flags lists the criteria whose counted scorers differ by more than one level and that
 // no moderation resolved yet.
 func (a Application) Flags(t Tenant, counted func(member string) bool) []string {
-	lv := a.levels(counted)
+	return a.flags(t, a.levels(counted))
+}
+
+func (a Application) flags(t Tenant, lv map[string][]int) []string {
 	var out []string
 	for _, c := range t.Rules().Criteria {
 		l := lv[c.Key]
@@ -505,7 +508,11 @@ func (a Application) Missing(t Tenant, c Campaign, counted func(member string) b
 
 // Candidate is the ranking's view of an application.
 func (a Application) Candidate(counted func(member string) bool) Candidate {
-	return Candidate{ApplicationID: a.ID, PersonID: a.PersonID, Position: a.Position, Levels: a.levels(counted),
+	return a.candidate(a.levels(counted))
+}
+
+func (a Application) candidate(lv map[string][]int) Candidate {
+	return Candidate{ApplicationID: a.ID, PersonID: a.PersonID, Position: a.Position, Levels: lv,
 		YearsAsHeadTeacher: a.YearsAsHeadTeacher, SubmittedAt: a.SubmittedAt}
 }
 

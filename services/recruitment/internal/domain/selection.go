@@ -416,21 +416,37 @@ func (m Members) Counted(t Tenant, a Application) func(member string) bool {
 
 // Prepare readies a campaign's applications for ranking: each active, eligible one
 // becomes a candidate, unless scores are missing or moderation flags are open, which
-// block the ranking.
+// block the ranking. Conflicts are judged once per (candidate, panel member), and the
+// units above each school once per school unit: a Kenya-sized intake is 30,000
+// applications.
 func Prepare(t Tenant, c Campaign, apps []Application, members Members) ([]Candidate, error) {
 	var cands []Candidate
 	var blockers []Blocker
+	rules := t.Rules().Conflicts
+	panel := c.Panel.All()
+	unitsOf := map[string]map[string][]string{}
 	for _, a := range apps {
 		if !a.Active() || !a.Eligible() {
 			continue
 		}
-		counted := members.Counted(t, a)
-		missing, flags := a.Missing(t, c, counted), a.Flags(t, counted)
+		units, ok := unitsOf[a.SchoolUnit]
+		if !ok {
+			units = CandidateAffiliation(t, "", a.SchoolUnit).Units
+			unitsOf[a.SchoolUnit] = units
+		}
+		cand := Affiliation{Schools: []string{a.SchoolID}, Units: units}
+		countedSet := make(map[string]bool, len(panel))
+		for _, m := range panel {
+			countedSet[m] = len(Conflicts(rules, members[m], cand, a.DeclaredBy(m))) == 0
+		}
+		counted := func(m string) bool { return countedSet[m] }
+		lv := a.levels(counted)
+		missing, flags := a.Missing(t, c, counted), a.flags(t, lv)
 		if len(missing) > 0 || len(flags) > 0 {
 			blockers = append(blockers, Blocker{ApplicationID: a.ID, Missing: missing, Flags: flags})
 			continue
 		}
-		cands = append(cands, a.Candidate(counted))
+		cands = append(cands, a.candidate(lv))
 	}
 	if len(blockers) > 0 {
 		return nil, (&BlockedError{Blockers: blockers}).Problem()
