@@ -610,3 +610,19 @@ func TestWholeYears(t *testing.T) {
 		}
 	}
 }
+
+func TestMembersCounted(t *testing.T) {
+	tn := rwanda(t)
+	c := openCampaign(t, tn, CampaignFields{})
+	a := assessed(t, tn, c, "p1") // a Kacyiru candidate
+	if err := a.DeclareConflict(tn, c, "deo", "declared_interest", now); err != nil {
+		t.Fatal(err)
+	}
+	m := Members{"deo": {}, "seo-remera": staff("seo-remera", "seo", "rw-gasabo-kacyiru").Affiliation(tn, "2027-03-10"), "nll": {}}
+	counted := m.Counted(tn, a)
+	for member, want := range map[string]bool{"deo": false, "seo-remera": false, "nll": true, "left-the-panel": false} {
+		if got := counted(member); got != want {
+			t.Errorf("%s counted %v, want %v", member, got, want)
+		}
+	}
+}

@@ -398,16 +398,16 @@ func (p Position) String() string { return fmt.Sprintf("%s of %s", p.Role, p.Uni
 // conflict-of-interest rules.
 type Members map[string]Affiliation
 
-// Counted says whose scores count for an application: panel members with no conflict
-// of interest with the candidate.
+// Counted says whose scores count for an application: panel members (the keys of m)
+// with no conflict of interest with the candidate. A member the directory knows nothing
+// of has no detectable conflict; a declared one still counts.
 func (m Members) Counted(t Tenant, a Application) func(member string) bool {
 	memo := map[string]bool{}
 	return func(member string) bool {
 		ok, seen := memo[member]
 		if !seen {
-			// A member the directory does not know has no detectable conflict; a declared
-			// one still counts.
-			ok = len(a.ConflictsOf(t, m[member], member)) == 0
+			aff, onPanel := m[member]
+			ok = onPanel && len(a.ConflictsOf(t, aff, member)) == 0
 			memo[member] = ok
 		}
 		return ok
