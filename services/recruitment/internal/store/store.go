@@ -6,7 +6,6 @@ package store
 import (
 	"context"
 	"strconv"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -90,31 +89,10 @@ func New(t *mongox.Tenants, n mongox.Notifier) *Store {
 // Tenants are the tenant databases.
 func (s *Store) Tenants() *mongox.Tenants { return s.tenants }
 
-// opening serialises the first use of each tenant database in this process. FerretDB drops
-// the connection when two clients create one collection's indexes at once (measured: the
-// directory consumer's first event and the first request of a tenant did, every time), and
-// mongox.Tenants.DB applies them on first use without serialising.
-var (
-	opening sync.Mutex
-	opened  sync.Map // *mongox.Tenants → *sync.Map of tenant codes
-)
-
-// Open prepares the tenant's database once; every request and event goes through it first.
+// Open prepares the tenant's database (indexes, applied once; mongox serialises first uses).
 func (s *Store) Open(ctx context.Context, tenant string) error {
-	done, _ := opened.LoadOrStore(s.tenants, &sync.Map{})
-	if _, ok := done.(*sync.Map).Load(tenant); ok {
-		return nil
-	}
-	opening.Lock()
-	defer opening.Unlock()
-	if _, ok := done.(*sync.Map).Load(tenant); ok {
-		return nil
-	}
-	if _, err := s.tenants.DB(ctx, tenant); err != nil {
-		return err
-	}
-	done.(*sync.Map).Store(tenant, true)
-	return nil
+	_, err := s.tenants.DB(ctx, tenant)
+	return err
 }
 
 // CampaignApplications reads every application of a campaign (a district's intake is a
