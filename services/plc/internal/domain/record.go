@@ -31,7 +31,7 @@ const (
 
 // Record is what happened at a session, often captured offline on a tablet and sent later.
 type Record struct {
-	Held          bool `json:"held" bson:"held"`
+	Held          bool   `json:"held" bson:"held"`
 	NotHeldReason string `json:"not_held_reason,omitempty" bson:"not_held_reason,omitempty"`
 	// Attendance is one entry per person; people left out are counted absent.
 	Attendance []Attendance `json:"attendance" bson:"attendance"`

@@ -77,6 +77,9 @@ type ScheduleInput struct {
 	// Fixed are the sessions to keep. A group's slot that has one is not generated again;
 	// all of them count for gaps, overlaps and host rotation.
 	Fixed []Booking
+	// Closed are slots not to fill again (a planner cancelled their session); only
+	// GroupID and Slot are read.
+	Closed []Booking
 }
 
 // Unplaced is a slot the scheduler could not fill, and the constraint that stopped it.
@@ -172,6 +175,14 @@ func Plan(in ScheduleInput) (Schedule, error) {
 		}
 		at, _ := slices.BinarySearch(booked[gi], day)
 		booked[gi] = slices.Insert(booked[gi], at, day)
+	}
+	for _, c := range in.Closed {
+		if gi, ok := byID[c.GroupID]; ok {
+			if fixedSlots[gi] == nil {
+				fixedSlots[gi] = map[string]bool{}
+			}
+			fixedSlots[gi][c.Slot] = true
+		}
 	}
 	for _, f := range in.Fixed {
 		gi, ok := byID[f.GroupID]
@@ -301,9 +312,9 @@ func slotsOf(x *profile.Index, r Rules, p profile.PLC, from, to int32) []slot {
 		}
 	}
 	type window struct {
-		year, term     string
-		start, end     int32
-		termStart      int32
+		year, term string
+		start, end int32
+		termStart  int32
 	}
 	var windows []window
 	for _, y := range spec.Calendar.SchoolYears {

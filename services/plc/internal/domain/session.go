@@ -270,3 +270,13 @@ func abs(d int32) int32 {
 	}
 	return d
 }
+
+// SortSessions orders sessions by start, then id.
+func SortSessions(s []Session) {
+	slices.SortFunc(s, func(a, b Session) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}
