@@ -125,7 +125,9 @@ func (a *API) plan(ctx context.Context, t domain.Tenant, from, to string, dryRun
 			continue // a kind the profile no longer has
 		}
 		byGroup[g.ID] = g
-		in.Groups = append(in.Groups, domain.PlanOf(g, p, from))
+		if gp := domain.PlanOf(g, p, from); len(gp.People) > 0 {
+			in.Groups = append(in.Groups, gp) // a group with nobody in it has no sessions
+		}
 	}
 	type slotKey struct{ group, slot string }
 	open := map[slotKey]domain.Session{}
