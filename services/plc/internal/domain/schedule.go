@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"slices"
 	"time"
 
@@ -207,7 +208,18 @@ func Plan(in ScheduleInput) (Schedule, error) {
 	slotCache := map[[2]string][]slot{}
 	var out Schedule
 	perGroup := make([][]Booking, len(in.Groups))
-	for gi, g := range in.Groups {
+	// The rarest meetings are placed first: a termly district PLC needs one day on which
+	// none of its many leaders is busy, which is easy before their monthly PLCs are placed
+	// and impossible after.
+	order := make([]int, len(in.Groups))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(rarity(in.Groups[a].PLC.Frequency), rarity(in.Groups[b].PLC.Frequency))
+	})
+	for _, gi := range order {
+		g := in.Groups[gi]
 		ck := [2]string{g.PLC.Frequency, fmt.Sprint(g.PLC.AllowDuringHolidays)}
 		slots, ok := slotCache[ck]
 		if !ok {
@@ -219,7 +231,7 @@ func Plan(in ScheduleInput) (Schedule, error) {
 		h := fnv.New32a()
 		h.Write([]byte(g.Kind + "/" + g.Unit))
 		pref := int(h.Sum32())
-		for _, sl := range slots {
+		for si, sl := range slots {
 			if fixedSlots[gi][sl.key] {
 				continue
 			}
@@ -228,25 +240,42 @@ func Plan(in ScheduleInput) (Schedule, error) {
 					Detail: "no school day in this period: every day is outside term, a holiday or an excluded weekday"})
 				continue
 			}
+			// Look ahead: a day so late that the next slot (a term's last few days) would
+			// have no free day left at the minimum gap is tried only when nothing else fits.
+			latest := int32(math.MaxInt32)
+			if si+1 < len(slots) && !fixedSlots[gi][slots[si+1].key] && len(slots[si+1].days) > 0 {
+				next := slots[si+1].days
+				for j := len(next) - 1; j >= 0; j-- {
+					if s := (span{startOf(next[j]), startOf(next[j]) + dur}); !overlaps(busy, groupPeople[gi], next[j], s) {
+						latest = next[j] - gap
+						break
+					}
+				}
+			}
 			failGap, failOverlap, placed := 0, 0, false
 			n := len(sl.days)
-			for i := range n {
-				day := sl.days[(pref+i)%n]
-				if !gapOK(booked[gi], day, gap) {
-					failGap++
-					continue
+			for pass := 0; pass < 2 && !placed; pass++ {
+				for i := range n {
+					day := sl.days[(pref+i)%n]
+					if pass == 0 && day > latest {
+						continue
+					}
+					if !gapOK(booked[gi], day, gap) {
+						failGap++
+						continue
+					}
+					s := span{startOf(day), 0}
+					s.end = s.start + dur
+					if overlaps(busy, groupPeople[gi], day, s) {
+						failOverlap++
+						continue
+					}
+					reserve(gi, day, s)
+					perGroup[gi] = append(perGroup[gi], Booking{GroupID: g.ID, Slot: sl.key, Date: dateOf(day),
+						Start: time.Unix(s.start, 0).In(loc), End: time.Unix(s.end, 0).In(loc)})
+					placed = true
+					break
 				}
-				s := span{startOf(day), 0}
-				s.end = s.start + dur
-				if overlaps(busy, groupPeople[gi], day, s) {
-					failOverlap++
-					continue
-				}
-				reserve(gi, day, s)
-				perGroup[gi] = append(perGroup[gi], Booking{GroupID: g.ID, Slot: sl.key, Date: dateOf(day),
-					Start: time.Unix(s.start, 0).In(loc), End: time.Unix(s.end, 0).In(loc)})
-				placed = true
-				break
 			}
 			if !placed {
 				u := Unplaced{GroupID: g.ID, Slot: sl.key, Constraint: ConstraintMinGap,
@@ -271,6 +300,20 @@ func Plan(in ScheduleInput) (Schedule, error) {
 		out.Sessions = append(out.Sessions, perGroup[gi]...)
 	}
 	return out, nil
+}
+
+func rarity(frequency string) int {
+	switch frequency {
+	case profile.FrequencyYearly:
+		return 0
+	case profile.FrequencyTermly:
+		return 1
+	case profile.FrequencyMonthly:
+		return 2
+	case profile.FrequencyFortnightly:
+		return 3
+	}
+	return 4
 }
 
 func gapOK(days []int32, day, gap int32) bool {
