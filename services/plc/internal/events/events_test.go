@@ -33,14 +33,18 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 	prev := start.Add(-24 * time.Hour)
 	action := domain.ActionStatus{Action: s.Record.Actions[0], Status: domain.ActionOpen}
 	build := map[string]func() (events.Envelope, error){
-		plc.GroupFormed:        func() (events.Envelope, error) { return plc.ForGroup(plc.GroupFormed, "rw-gasabo", g) },
-		plc.GroupChanged:       func() (events.Envelope, error) { return plc.ForGroup(plc.GroupChanged, "rw-gasabo", g) },
-		plc.SessionScheduled:   func() (events.Envelope, error) { return plc.ForSession(plc.SessionScheduled, "rw-gasabo", scheduled, nil) },
-		plc.SessionRescheduled: func() (events.Envelope, error) { return plc.ForSession(plc.SessionRescheduled, "rw-gasabo", scheduled, &prev) },
-		plc.SessionCancelled:   func() (events.Envelope, error) { return plc.ForCancelled("rw-gasabo", s) },
-		plc.SessionHeld:        func() (events.Envelope, error) { return plc.ForRecord("rw-gasabo", s) },
-		plc.SessionNotHeld:     func() (events.Envelope, error) { return plc.ForRecord("rw-gasabo", notHeld) },
-		plc.ActionCreated:      func() (events.Envelope, error) { return plc.ForAction(plc.ActionCreated, "rw-gasabo", s, action) },
+		plc.GroupFormed:  func() (events.Envelope, error) { return plc.ForGroup(plc.GroupFormed, "rw-gasabo", g) },
+		plc.GroupChanged: func() (events.Envelope, error) { return plc.ForGroup(plc.GroupChanged, "rw-gasabo", g) },
+		plc.SessionScheduled: func() (events.Envelope, error) {
+			return plc.ForSession(plc.SessionScheduled, "rw-gasabo", scheduled, nil)
+		},
+		plc.SessionRescheduled: func() (events.Envelope, error) {
+			return plc.ForSession(plc.SessionRescheduled, "rw-gasabo", scheduled, &prev)
+		},
+		plc.SessionCancelled: func() (events.Envelope, error) { return plc.ForCancelled("rw-gasabo", s) },
+		plc.SessionHeld:      func() (events.Envelope, error) { return plc.ForRecord("rw-gasabo", s) },
+		plc.SessionNotHeld:   func() (events.Envelope, error) { return plc.ForRecord("rw-gasabo", notHeld) },
+		plc.ActionCreated:    func() (events.Envelope, error) { return plc.ForAction(plc.ActionCreated, "rw-gasabo", s, action) },
 		plc.ActionUpdated: func() (events.Envelope, error) {
 			return plc.ForAction(plc.ActionUpdated, "rw-gasabo", s, domain.ActionStatus{Action: action.Action, Status: domain.ActionDone})
 		},
