@@ -18,6 +18,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/l4l-platform/l4l/libs/problem"
@@ -117,9 +118,10 @@ func (t *Tenants) Existing(ctx context.Context) ([]string, error) {
 }
 
 // Err classifies a driver error for the caller: missing → 404, duplicate key → 409, the
-// database unreachable → 503; anything else stays internal (a generic 500, logged).
+// database unreachable (or its connection pool cleared after a failure) → 503; anything else stays internal (a generic 500, logged).
 func Err(err error, what string) error {
 	var sse topology.ServerSelectionError
+	var pool driver.RetryablePoolError
 	switch {
 	case err == nil:
 		return nil
@@ -129,7 +131,7 @@ func Err(err error, what string) error {
 		return problem.New(problem.NotFound, "%s not found", what)
 	case mongo.IsDuplicateKeyError(err):
 		return problem.Wrap(problem.Conflict, err, "%s already exists", what)
-	case errors.As(err, &sse), mongo.IsNetworkError(err), mongo.IsTimeout(err),
+	case errors.As(err, &sse), errors.As(err, &pool), mongo.IsNetworkError(err), mongo.IsTimeout(err),
 		errors.Is(err, mongo.ErrClientDisconnected), errors.Is(err, context.DeadlineExceeded):
 		return problem.Wrap(problem.Unavailable, err, "the database is unavailable; retry shortly")
 	}
