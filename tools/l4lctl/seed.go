@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -44,8 +45,10 @@ func seed(ctx context.Context, url, token string, p *profile.Index, tenant strin
 		if err != nil {
 			return err
 		}
-		rep, err := postImport(ctx, importRequest{BaseURL: url, Token: token, Tenant: tenant, Kind: kind,
-			Body: bytes.NewReader(csv), Size: int64(len(csv))})
+		rep, err := retryUnavailable(ctx, func() (*importReport, error) {
+			return postImport(ctx, importRequest{BaseURL: url, Token: token, Tenant: tenant, Kind: kind,
+				Body: bytes.NewReader(csv), Size: int64(len(csv))})
+		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", kind, describe(err))
 		}
@@ -74,6 +77,29 @@ func seed(ctx context.Context, url, token string, p *profile.Index, tenant strin
 		}
 	}
 	return res, nil
+}
+
+// retryUnavailable retries an import the service answered 503 to, as the answer asks
+// ("retry shortly"); imports are idempotent, so a retry never imports twice. The dev
+// database has one connection, which the outbox relay holds while it clears a batch of
+// outboxes (after /metrics already counts the events as published); a request arriving
+// then can time out waiting for it.
+func retryUnavailable(ctx context.Context, f func() (*importReport, error)) (*importReport, error) {
+	deadline := time.Now().Add(time.Minute)
+	wait := 100 * time.Millisecond
+	for {
+		rep, err := f()
+		var ae *apiError
+		if !errors.As(err, &ae) || ae.Problem.Status != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			return rep, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // published reads l4l_outbox_published_total from the service's /metrics: the only
