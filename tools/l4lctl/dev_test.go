@@ -134,6 +134,14 @@ func TestDevUp(t *testing.T) {
 		}
 	})
 
+	t.Run("a bad token is refused before the upload is read", func(t *testing.T) {
+		file := writeFile(t, "schools.csv", "code,name,unit\nTST-09,E.P. Test IX,Byimana\n")
+		code, _, errOut := run(t, "import", "schools", file, "--tenant", tenant, "--url", dirURL, "--token", "not-a-jwt")
+		if code == 0 || !strings.Contains(errOut, "401") {
+			t.Errorf("exit %d, stderr %q; want a 401 reported", code, errOut)
+		}
+	})
+
 	t.Run("import head teachers with a token minted from --dir", func(t *testing.T) {
 		t.Setenv("L4L_TOKEN", "")
 		file := writeFile(t, "hts.csv", "staff_id,given_name,family_name,school_code,gender\nRW-HT-9001,Aline,Uwase,TST-01,female\n")
