@@ -1,0 +1,17 @@
+package main
+
+import (
+	"github.com/l4l-platform/l4l/libs/service"
+	"github.com/l4l-platform/l4l/services/directory"
+)
+
+// services are what `dev up` runs, in start order. Each listens on --base-port + offset;
+// offsets are written out rather than taken from the position so that a service keeps
+// its port (and everyone's bookmarks) when another is added or removed. Adding a
+// service is one line here.
+var services = []struct {
+	def    service.Definition
+	offset int
+}{
+	{directory.Definition, 0},
+}
