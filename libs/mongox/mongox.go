@@ -86,10 +86,7 @@ func (t *Tenants) DB(ctx context.Context, tenant string) (*mongo.Database, error
 		return db, nil
 	}
 	for coll, models := range t.indexes {
-		if len(models) == 0 {
-			continue
-		}
-		if _, err := db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
+		if err := ensureIndexes(ctx, db.Collection(coll), models); err != nil {
 			return nil, Err(err, "create indexes of "+coll)
 		}
 	}
@@ -97,6 +94,53 @@ func (t *Tenants) DB(ctx context.Context, tenant string) (*mongo.Database, error
 		t.OnOpen(db)
 	}
 	return db, nil
+}
+
+// ensureIndexes creates the missing indexes one at a time. FerretDB 1.24's createIndexes
+// panics and drops the connection when two or more of the indexes it is asked for already
+// exist, which every restart of a service would do with one CreateMany.
+func ensureIndexes(ctx context.Context, c *mongo.Collection, models []mongo.IndexModel) error {
+	if len(models) == 0 {
+		return nil
+	}
+	specs, err := c.Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, s := range specs {
+		have[s.Name] = true
+	}
+	for _, m := range models {
+		if have[indexName(m)] {
+			continue
+		}
+		if _, err := c.Indexes().CreateOne(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexName is the name MongoDB gives an index: its keys and directions joined by "_"
+// ("code_1_deleted_1"), unless the model names it.
+func indexName(m mongo.IndexModel) string {
+	if m.Options != nil {
+		var o options.IndexOptions
+		for _, set := range m.Options.List() {
+			_ = set(&o)
+		}
+		if o.Name != nil {
+			return *o.Name
+		}
+	}
+	var parts []string
+	if keys, ok := m.Keys.(bson.D); ok {
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s_%v", k.Key, k.Value))
+		}
+	}
+	return strings.Join(parts, "_")
 }
 
 // Existing lists the tenants that have a database of this service, so that work left in

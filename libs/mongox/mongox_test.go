@@ -3,6 +3,7 @@ package mongox_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -147,5 +148,33 @@ func TestDatabaseDownIsUnavailable(t *testing.T) {
 	_, _, err = agg.Get(context.Background(), "rw-gasabo", "a")
 	if !problem.Is(err, problem.Unavailable) {
 		t.Fatalf("got %v, want Unavailable", err)
+	}
+}
+
+// A restarted service opens its tenants again: the indexes that exist are left alone.
+func TestIndexesOnRestart(t *testing.T) {
+	c, ts := setup(t)
+	idx := mongox.Indexes{"things": {
+		{Keys: bson.D{{Key: "code", Value: 1}, {Key: mongox.DeletedField, Value: 1}}, Options: options.Index().SetUnique(true)},
+		{Keys: bson.D{{Key: "n", Value: 1}}},
+		{Keys: bson.D{{Key: "x", Value: -1}}, Options: options.Index().SetName("by_x")},
+	}}
+	for range 2 {
+		again := mongox.NewTenants(ts.Client(), "test", idx)
+		if _, err := again.DB(context.Background(), "rw-gasabo"); err != nil {
+			t.Fatalf("reopen: %v", err)
+		}
+	}
+	specs, err := c.Indexes().ListSpecifications(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range specs {
+		names = append(names, s.Name)
+	}
+	slices.Sort(names)
+	if fmt.Sprint(names) != "[_id_ by_x code_1_deleted_1 n_1]" {
+		t.Fatalf("indexes %v", names)
 	}
 }

@@ -153,9 +153,6 @@ func up(ctx context.Context, o upOptions) (*devEnv, error) {
 		return abort(err)
 	}
 	e.MongoURI, e.KafkaBrokers = e.stack.MongoURI, e.stack.KafkaBrokers
-	if err := dropServiceIndexes(ctx, e.MongoURI); err != nil {
-		return abort(err)
-	}
 
 	// The key lives in --dir so that tokens minted by `l4lctl token` keep working across
 	// restarts; the iss claim is the fixed default whatever address the JWKS is served on.

@@ -3,6 +3,8 @@ package main
 import (
 	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/services/directory"
+	"github.com/l4l-platform/l4l/services/plc"
+	"github.com/l4l-platform/l4l/services/recruitment"
 )
 
 // services are what `dev up` runs, in start order. Each listens on --base-port + offset;
@@ -14,4 +16,6 @@ var services = []struct {
 	offset int
 }{
 	{directory.Definition, 0},
+	{recruitment.Definition, 1},
+	{plc.Definition, 2},
 }
