@@ -120,7 +120,7 @@ func (a *API) importSchoolRows(c *gin.Context, t domain.Tenant, rows []domain.Ro
 	if err := o.rejectOrReport(r, append(errs, rowErrs...)); err != nil {
 		return nil, err
 	}
-	existing, err := a.Store.Schools.All(c, t.Code, nil)
+	existing, err := a.Store.Schools.All(c.Request.Context(), t.Code, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -157,11 +157,11 @@ func (a *API) importSchoolRows(c *gin.Context, t domain.Tenant, rows []domain.Ro
 	if o.dryRun {
 		return r, nil
 	}
-	if err := a.Store.Schools.InsertMany(c, t.Code, creates); err != nil {
+	if err := a.Store.Schools.InsertMany(c.Request.Context(), t.Code, creates); err != nil {
 		return nil, err
 	}
 	for _, s := range updates {
-		_, _, err := a.Store.Schools.Update(c, t.Code, s.ID, 0, func(cur *domain.School) ([]mongox.Event, error) {
+		_, _, err := a.Store.Schools.Update(c.Request.Context(), t.Code, s.ID, 0, func(cur *domain.School) ([]mongox.Event, error) {
 			if _, err := cur.Apply(t, s.Fields(), now); err != nil {
 				return nil, err
 			}
@@ -188,7 +188,7 @@ func (a *API) importHeadTeacherRows(c *gin.Context, t domain.Tenant, rows []doma
 	if !ok {
 		return nil, problem.New(problem.Unprocessable, "this country's profile has no school-level role to import head teachers into")
 	}
-	schools, err := a.Store.Schools.All(c, t.Code, nil)
+	schools, err := a.Store.Schools.All(c.Request.Context(), t.Code, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func (a *API) importHeadTeacherRows(c *gin.Context, t domain.Tenant, rows []doma
 	if err := o.rejectOrReport(r, append(errs, rowErrs...)); err != nil {
 		return nil, err
 	}
-	people, err := a.Store.People.All(c, t.Code, nil)
+	people, err := a.Store.People.All(c.Request.Context(), t.Code, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ func (a *API) importHeadTeacherRows(c *gin.Context, t domain.Tenant, rows []doma
 			personByStaff[p.StaffID] = p
 		}
 	}
-	roles, err := a.Store.Roles.All(c, t.Code, bson.D{{Key: "role", Value: htRole.Key}})
+	roles, err := a.Store.Roles.All(c.Request.Context(), t.Code, bson.D{{Key: "role", Value: htRole.Key}})
 	if err != nil {
 		return nil, err
 	}
@@ -289,13 +289,13 @@ func (a *API) importHeadTeacherRows(c *gin.Context, t domain.Tenant, rows []doma
 	if o.dryRun {
 		return r, nil
 	}
-	if err := a.Store.People.InsertMany(c, t.Code, newPeople); err != nil {
+	if err := a.Store.People.InsertMany(c.Request.Context(), t.Code, newPeople); err != nil {
 		return nil, err
 	}
 	for _, ch := range changes {
 		if ch.person != nil {
 			want := ch.person.Fields()
-			if _, _, err := a.Store.People.Update(c, t.Code, ch.person.ID, 0, func(p *store.Person) ([]mongox.Event, error) {
+			if _, _, err := a.Store.People.Update(c.Request.Context(), t.Code, ch.person.ID, 0, func(p *store.Person) ([]mongox.Event, error) {
 				if _, err := p.Apply(want, now); err != nil {
 					return nil, err
 				}
@@ -307,7 +307,7 @@ func (a *API) importHeadTeacherRows(c *gin.Context, t domain.Tenant, rows []doma
 			}
 		}
 		if ch.ends != nil {
-			if _, _, err := a.Store.Roles.Update(c, t.Code, ch.ends.ID, 0, func(ra *domain.RoleAssignment) ([]mongox.Event, error) {
+			if _, _, err := a.Store.Roles.Update(c.Request.Context(), t.Code, ch.ends.ID, 0, func(ra *domain.RoleAssignment) ([]mongox.Event, error) {
 				ra.EndDate, ra.UpdatedAt = today, now
 				ev, err := events.ForRole(events.RoleUpdated, t.Code, *ra)
 				return []mongox.Event{ev}, err
@@ -316,7 +316,7 @@ func (a *API) importHeadTeacherRows(c *gin.Context, t domain.Tenant, rows []doma
 			}
 		}
 	}
-	if err := a.Store.Roles.InsertMany(c, t.Code, newRoles); err != nil {
+	if err := a.Store.Roles.InsertMany(c.Request.Context(), t.Code, newRoles); err != nil {
 		return nil, err
 	}
 	return r, nil

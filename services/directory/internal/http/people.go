@@ -55,14 +55,14 @@ func (a *API) createPerson(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkSchoolRef(c, t.Code, p.SchoolID); err != nil {
+	if err := a.checkSchoolRef(c.Request.Context(), t.Code, p.SchoolID); err != nil {
 		return err
 	}
 	ev, err := events.ForPerson(events.PersonCreated, t.Code, p)
 	if err != nil {
 		return err
 	}
-	if err := a.Store.People.Insert(c, t.Code, p.ID, store.StoredPerson(p), ev); err != nil {
+	if err := a.Store.People.Insert(c.Request.Context(), t.Code, p.ID, store.StoredPerson(p), ev); err != nil {
 		return staffTaken(err, p.StaffID, t.Code)
 	}
 	web.Location(c, "%s/%s", c.Request.URL.Path, p.ID)
@@ -74,7 +74,7 @@ func (a *API) getPerson(c *gin.Context) error {
 	if err := requireTenantScope(c); err != nil {
 		return err
 	}
-	p, ver, err := a.Store.People.Get(c, tenantOf(c).Code, c.Param("id"))
+	p, ver, err := a.Store.People.Get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (a *API) listPeople(c *gin.Context) error {
 			filter = append(filter, bson.E{Key: q, Value: v})
 		}
 	}
-	items, next, err := a.Store.People.List(c, tenantOf(c).Code, filter, c.Query("cursor"), limit)
+	items, next, err := a.Store.People.List(c.Request.Context(), tenantOf(c).Code, filter, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -117,10 +117,10 @@ func (a *API) updatePerson(c *gin.Context) error {
 		return err
 	}
 	t := tenantOf(c)
-	if err := a.checkSchoolRef(c, t.Code, f.SchoolID); err != nil {
+	if err := a.checkSchoolRef(c.Request.Context(), t.Code, f.SchoolID); err != nil {
 		return err
 	}
-	p, ver, err := a.Store.People.Update(c, t.Code, c.Param("id"), ifMatch, func(p *store.Person) ([]mongox.Event, error) {
+	p, ver, err := a.Store.People.Update(c.Request.Context(), t.Code, c.Param("id"), ifMatch, func(p *store.Person) ([]mongox.Event, error) {
 		changed, err := p.Apply(f, a.Now())
 		if err != nil || !changed {
 			return nil, err
@@ -142,7 +142,7 @@ func (a *API) deletePerson(c *gin.Context) error {
 		return err
 	}
 	t := tenantOf(c)
-	err = a.Store.People.Delete(c, t.Code, c.Param("id"), ifMatch, func(p store.Person) ([]mongox.Event, error) {
+	err = a.Store.People.Delete(c.Request.Context(), t.Code, c.Param("id"), ifMatch, func(p store.Person) ([]mongox.Event, error) {
 		ev, err := events.ForPerson(events.PersonDeleted, t.Code, p.Person)
 		return []mongox.Event{ev}, err
 	})

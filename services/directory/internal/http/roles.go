@@ -30,7 +30,7 @@ func (a *API) createRole(c *gin.Context) error {
 		return err
 	}
 	t := tenantOf(c)
-	target, err := a.roleTarget(c, t.Code, f)
+	target, err := a.roleTarget(c.Request.Context(), t.Code, f)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (a *API) createRole(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Store.Roles.Insert(c, t.Code, r.ID, r, ev); err != nil {
+	if err := a.Store.Roles.Insert(c.Request.Context(), t.Code, r.ID, r, ev); err != nil {
 		return err
 	}
 	web.Location(c, "%s/%s", c.Request.URL.Path, r.ID)
@@ -54,7 +54,7 @@ func (a *API) getRole(c *gin.Context) error {
 	if err := requireTenantScope(c); err != nil {
 		return err
 	}
-	r, ver, err := a.Store.Roles.Get(c, tenantOf(c).Code, c.Param("id"))
+	r, ver, err := a.Store.Roles.Get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (a *API) listRoles(c *gin.Context) error {
 			filter = append(filter, bson.E{Key: q, Value: v})
 		}
 	}
-	items, next, err := a.Store.Roles.List(c, tenantOf(c).Code, filter, c.Query("cursor"), limit)
+	items, next, err := a.Store.Roles.List(c.Request.Context(), tenantOf(c).Code, filter, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -93,11 +93,11 @@ func (a *API) updateRole(c *gin.Context) error {
 		return err
 	}
 	t := tenantOf(c)
-	target, err := a.roleTarget(c, t.Code, f)
+	target, err := a.roleTarget(c.Request.Context(), t.Code, f)
 	if err != nil {
 		return err
 	}
-	r, ver, err := a.Store.Roles.Update(c, t.Code, c.Param("id"), ifMatch, func(r *domain.RoleAssignment) ([]mongox.Event, error) {
+	r, ver, err := a.Store.Roles.Update(c.Request.Context(), t.Code, c.Param("id"), ifMatch, func(r *domain.RoleAssignment) ([]mongox.Event, error) {
 		changed, err := r.Apply(t, f, target, a.Now())
 		if err != nil || !changed {
 			return nil, err
@@ -118,7 +118,7 @@ func (a *API) deleteRole(c *gin.Context) error {
 		return err
 	}
 	t := tenantOf(c)
-	err = a.Store.Roles.Delete(c, t.Code, c.Param("id"), ifMatch, func(r domain.RoleAssignment) ([]mongox.Event, error) {
+	err = a.Store.Roles.Delete(c.Request.Context(), t.Code, c.Param("id"), ifMatch, func(r domain.RoleAssignment) ([]mongox.Event, error) {
 		ev, err := events.ForRole(events.RoleRemoved, t.Code, r)
 		return []mongox.Event{ev}, err
 	})

@@ -28,7 +28,7 @@ func (a *API) createSchool(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Store.Schools.Insert(c, t.Code, s.ID, s, ev); err != nil {
+	if err := a.Store.Schools.Insert(c.Request.Context(), t.Code, s.ID, s, ev); err != nil {
 		if problem.Is(err, problem.Conflict) {
 			return problem.Fields("a school with this code exists", problem.Field("code", "%q is taken in %s", s.Code, t.Code))
 		}
@@ -41,7 +41,7 @@ func (a *API) createSchool(c *gin.Context) error {
 
 func (a *API) getSchool(c *gin.Context) error {
 	t := tenantOf(c)
-	s, ver, err := a.Store.Schools.Get(c, t.Code, c.Param("id"))
+	s, ver, err := a.Store.Schools.Get(c.Request.Context(), t.Code, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (a *API) listSchools(c *gin.Context) error {
 		}
 		filter = append(filter, f...)
 	}
-	items, next, err := a.Store.Schools.List(c, t.Code, filter, c.Query("cursor"), limit)
+	items, next, err := a.Store.Schools.List(c.Request.Context(), t.Code, filter, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (a *API) updateSchool(c *gin.Context) error {
 		return err
 	}
 	t := tenantOf(c)
-	s, ver, err := a.Store.Schools.Update(c, t.Code, c.Param("id"), ifMatch, func(s *domain.School) ([]mongox.Event, error) {
+	s, ver, err := a.Store.Schools.Update(c.Request.Context(), t.Code, c.Param("id"), ifMatch, func(s *domain.School) ([]mongox.Event, error) {
 		changed, err := s.Apply(t, f, a.Now())
 		if err != nil || !changed {
 			return nil, err
@@ -137,7 +137,7 @@ func (a *API) deleteSchool(c *gin.Context) error {
 		return err
 	}
 	t := tenantOf(c)
-	err = a.Store.Schools.Delete(c, t.Code, c.Param("id"), ifMatch, func(s domain.School) ([]mongox.Event, error) {
+	err = a.Store.Schools.Delete(c.Request.Context(), t.Code, c.Param("id"), ifMatch, func(s domain.School) ([]mongox.Event, error) {
 		ev, err := events.ForSchool(events.SchoolDeleted, t.Code, s)
 		return []mongox.Event{ev}, err
 	})
