@@ -171,7 +171,7 @@ func (a *API) createFeed(c *gin.Context) error {
 	token := t.Code + "." + base64.RawURLEncoding.EncodeToString(secret)
 	f := store.Feed{ID: domain.NewID(), TokenHash: hashToken(token), GroupID: req.GroupID, PersonID: req.PersonID,
 		CreatedBy: auth.From(c).Subject, CreatedAt: a.Now()}
-	if err := a.Store.Feeds.Insert(c, t.Code, f.ID, f); err != nil {
+	if err := a.Store.Feeds.Insert(c.Request.Context(), t.Code, f.ID, f); err != nil {
 		return err
 	}
 	scheme := "http"
@@ -189,14 +189,14 @@ func (a *API) deleteFeed(c *gin.Context) error {
 		return err
 	}
 	t := tenantOf(c)
-	f, _, err := a.Store.Feeds.Get(c, t.Code, c.Param("id"))
+	f, _, err := a.Store.Feeds.Get(c.Request.Context(), t.Code, c.Param("id"))
 	if err != nil {
 		return err
 	}
 	if p := auth.From(c); f.CreatedBy != p.Subject && !p.HasRole(planners...) {
 		return problem.New(problem.Forbidden, "only who made a subscription, or a planner, may revoke it")
 	}
-	if err := a.Store.Feeds.Delete(c, t.Code, f.ID, ifMatch, func(store.Feed) ([]mongox.Event, error) { return nil, nil }); err != nil {
+	if err := a.Store.Feeds.Delete(c.Request.Context(), t.Code, f.ID, ifMatch, func(store.Feed) ([]mongox.Event, error) { return nil, nil }); err != nil {
 		return err
 	}
 	c.Status(nethttp.StatusNoContent)
@@ -218,7 +218,7 @@ func (a *API) feed(c *gin.Context) error {
 		return notFound
 	}
 	t := domain.Tenant{Code: tenant, Profile: x}
-	feeds, err := a.Store.Feeds.All(c, t.Code, bson.D{{Key: "token_hash", Value: hashToken(token)}})
+	feeds, err := a.Store.Feeds.All(c.Request.Context(), t.Code, bson.D{{Key: "token_hash", Value: hashToken(token)}})
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func (a *API) feed(c *gin.Context) error {
 	}
 	f := feeds[0]
 	if f.GroupID != "" {
-		g, _, err := a.Store.Groups.Get(c, t.Code, f.GroupID)
+		g, _, err := a.Store.Groups.Get(c.Request.Context(), t.Code, f.GroupID)
 		if err != nil {
 			return err
 		}

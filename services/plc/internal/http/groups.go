@@ -31,7 +31,7 @@ func (a *API) listGroups(c *gin.Context) error {
 	if u := c.Query("unit"); u != "" {
 		filter = append(filter, bson.E{Key: "unit", Value: u})
 	}
-	items, next, err := a.Store.Groups.List(c, t.Code, filter, c.Query("cursor"), limit)
+	items, next, err := a.Store.Groups.List(c.Request.Context(), t.Code, filter, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (a *API) listGroups(c *gin.Context) error {
 // group loads the path's group and authorizes reading it.
 func (a *API) group(c *gin.Context, id string) (domain.Group, int64, error) {
 	t := tenantOf(c)
-	g, ver, err := a.Store.Groups.Get(c, t.Code, id)
+	g, ver, err := a.Store.Groups.Get(c.Request.Context(), t.Code, id)
 	if err != nil {
 		return g, 0, err
 	}
@@ -90,7 +90,7 @@ func (a *API) putHosting(c *gin.Context) error {
 	if _, _, err := a.group(c, c.Param("id")); err != nil {
 		return err
 	}
-	g, ver, err := a.Store.Groups.Update(c, t.Code, c.Param("id"), ifMatch, func(g *domain.Group) ([]mongox.Event, error) {
+	g, ver, err := a.Store.Groups.Update(c.Request.Context(), t.Code, c.Param("id"), ifMatch, func(g *domain.Group) ([]mongox.Event, error) {
 		var errs []problem.FieldError
 		unable := []string{}
 		for i, s := range h.UnableToHost {
@@ -121,7 +121,7 @@ func (a *API) groupAttendance(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	sessions, err := a.Store.AllSessions(c, tenantOf(c).Code, bson.D{{Key: "group_id", Value: g.ID}})
+	sessions, err := a.Store.AllSessions(c.Request.Context(), tenantOf(c).Code, bson.D{{Key: "group_id", Value: g.ID}})
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func (a *API) listActions(c *gin.Context) error {
 	if g := c.Query("group_id"); g != "" {
 		filter = append(filter, bson.E{Key: "group_id", Value: g})
 	}
-	sessions, err := a.Store.AllSessions(c, t.Code, filter)
+	sessions, err := a.Store.AllSessions(c.Request.Context(), t.Code, filter)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (a *API) listActions(c *gin.Context) error {
 func (a *API) personGroups(c *gin.Context) ([]domain.Group, []domain.Session, error) {
 	t := tenantOf(c)
 	person := c.Param("person")
-	all, err := a.Store.AllGroups(c, t.Code)
+	all, err := a.Store.AllGroups(c.Request.Context(), t.Code)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -67,7 +67,7 @@ func (a *API) personGroups(c *gin.Context) ([]domain.Group, []domain.Session, er
 		}
 		return nil, nil, nil
 	}
-	sessions, err := a.Store.AllSessions(c, t.Code, bson.D{{Key: "group_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	sessions, err := a.Store.AllSessions(c.Request.Context(), t.Code, bson.D{{Key: "group_id", Value: bson.D{{Key: "$in", Value: ids}}}})
 	return groups, sessions, err
 }
 

@@ -44,7 +44,7 @@ func (a *API) listSessions(c *gin.Context) error {
 			filter = append(filter, bson.E{Key: "date", Value: bson.D{{Key: q.op, Value: v}}})
 		}
 	}
-	items, next, err := a.Store.Sessions.List(c, t.Code, filter, c.Query("cursor"), limit)
+	items, next, err := a.Store.Sessions.List(c.Request.Context(), t.Code, filter, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -73,11 +73,11 @@ func (a *API) groupsByID(ctx context.Context, t domain.Tenant) (map[string]domai
 // session loads the path's session and its group, and authorizes reading them.
 func (a *API) session(c *gin.Context) (domain.Session, int64, domain.Group, error) {
 	t := tenantOf(c)
-	s, ver, err := a.Store.Sessions.Get(c, t.Code, c.Param("id"))
+	s, ver, err := a.Store.Sessions.Get(c.Request.Context(), t.Code, c.Param("id"))
 	if err != nil {
 		return s, 0, domain.Group{}, err
 	}
-	g, _, err := a.Store.Groups.Get(c, t.Code, s.GroupID)
+	g, _, err := a.Store.Groups.Get(c.Request.Context(), t.Code, s.GroupID)
 	if err != nil {
 		return s, 0, g, err
 	}
@@ -173,7 +173,7 @@ func (a *API) changeSession(c *gin.Context) error {
 		}
 	}
 	now := a.Now()
-	s, ver, err := a.Store.Sessions.Update(c, t.Code, current.ID, ifMatch, func(s *domain.Session) ([]mongox.Event, error) {
+	s, ver, err := a.Store.Sessions.Update(c.Request.Context(), t.Code, current.ID, ifMatch, func(s *domain.Session) ([]mongox.Event, error) {
 		switch {
 		case ch.Status == domain.Cancelled:
 			if s.Status == domain.Cancelled {

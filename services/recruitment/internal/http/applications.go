@@ -24,25 +24,25 @@ func (a *API) apply(c *gin.Context) error {
 		return err
 	}
 	t := tenantOf(c)
-	cp, _, err := a.Store.Campaigns.Get(c, t.Code, c.Param("campaign"))
+	cp, _, err := a.Store.Campaigns.Get(c.Request.Context(), t.Code, c.Param("campaign"))
 	if err != nil {
 		return err
 	}
 	if f.PersonID != "" {
-		if id, dup, err := a.Store.ActiveApplicationOf(c, t.Code, cp.ID, f.PersonID); err != nil {
+		if id, dup, err := a.Store.ActiveApplicationOf(c.Request.Context(), t.Code, cp.ID, f.PersonID); err != nil {
 			return err
 		} else if dup {
 			return problem.New(problem.Conflict, "%q already has an active application (%s) to this campaign: one per person", f.PersonID, id)
 		}
 	}
-	people, err := a.Store.People(c, t.Code, f.PersonID)
+	people, err := a.Store.People(c.Request.Context(), t.Code, f.PersonID)
 	if err != nil {
 		return err
 	}
 	// A capped campaign hands out numbered seats; a seat a concurrent applicant took is
 	// retried with a fresh count.
 	for attempt := 0; ; attempt++ {
-		n, err := a.Store.CountApplications(c, t.Code, cp.ID)
+		n, err := a.Store.CountApplications(c.Request.Context(), t.Code, cp.ID)
 		if err != nil {
 			return err
 		}
@@ -62,9 +62,9 @@ func (a *API) apply(c *gin.Context) error {
 		if cp.MaxApplications > 0 {
 			seat = n + 1
 		}
-		err = a.Store.InsertApplication(c, t.Code, app, seat, submitted, screened)
+		err = a.Store.InsertApplication(c.Request.Context(), t.Code, app, seat, submitted, screened)
 		if problem.Is(err, problem.Conflict) {
-			if _, dup, derr := a.Store.ActiveApplicationOf(c, t.Code, cp.ID, f.PersonID); derr == nil && dup {
+			if _, dup, derr := a.Store.ActiveApplicationOf(c.Request.Context(), t.Code, cp.ID, f.PersonID); derr == nil && dup {
 				return problem.New(problem.Conflict, "%q already has an active application to this campaign: one per person", f.PersonID)
 			}
 			if seat > 0 && attempt < 5 {
@@ -82,7 +82,7 @@ func (a *API) apply(c *gin.Context) error {
 
 // application reads the path's application, which must belong to the path's campaign.
 func (a *API) application(c *gin.Context) (domain.Application, int64, error) {
-	s, ver, err := a.Store.Applications.Get(c, tenantOf(c).Code, c.Param("application"))
+	s, ver, err := a.Store.Applications.Get(c.Request.Context(), tenantOf(c).Code, c.Param("application"))
 	if err == nil && s.CampaignID != c.Param("campaign") {
 		err = problem.New(problem.NotFound, "application not found")
 	}
@@ -113,7 +113,7 @@ func (a *API) listApplications(c *gin.Context) error {
 	if p := c.Query("position"); p != "" {
 		filter = append(filter, bson.E{Key: "position", Value: p})
 	}
-	items, next, err := a.Store.Applications.List(c, tenantOf(c).Code, filter, c.Query("cursor"), limit)
+	items, next, err := a.Store.Applications.List(c.Request.Context(), tenantOf(c).Code, filter, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -129,11 +129,11 @@ func (a *API) listApplications(c *gin.Context) error {
 // retried with the fresh application.
 func (a *API) updateApplication(c *gin.Context, fn func(t domain.Tenant, cp domain.Campaign, app *domain.Application) ([]mongox.Event, error)) error {
 	t := tenantOf(c)
-	cp, _, err := a.Store.Campaigns.Get(c, t.Code, c.Param("campaign"))
+	cp, _, err := a.Store.Campaigns.Get(c.Request.Context(), t.Code, c.Param("campaign"))
 	if err != nil {
 		return err
 	}
-	s, ver, err := a.Store.Applications.Update(c, t.Code, c.Param("application"), 0, func(s *store.Application) ([]mongox.Event, error) {
+	s, ver, err := a.Store.Applications.Update(c.Request.Context(), t.Code, c.Param("application"), 0, func(s *store.Application) ([]mongox.Event, error) {
 		if s.CampaignID != cp.ID {
 			return nil, problem.New(problem.NotFound, "application not found")
 		}
@@ -161,7 +161,7 @@ func (a *API) rescreen(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	people, err := a.Store.People(c, tenantOf(c).Code, app.PersonID)
+	people, err := a.Store.People(c.Request.Context(), tenantOf(c).Code, app.PersonID)
 	if err != nil {
 		return err
 	}
@@ -240,7 +240,7 @@ func (a *API) score(c *gin.Context) error {
 	t := tenantOf(c)
 	var member domain.Affiliation
 	if f.MemberID != "" {
-		people, err := a.Store.People(c, t.Code, f.MemberID)
+		people, err := a.Store.People(c.Request.Context(), t.Code, f.MemberID)
 		if err != nil {
 			return err
 		}
@@ -266,7 +266,7 @@ func (a *API) moderate(c *gin.Context) error {
 		return err
 	}
 	t := tenantOf(c)
-	cp, _, err := a.Store.Campaigns.Get(c, t.Code, c.Param("campaign"))
+	cp, _, err := a.Store.Campaigns.Get(c.Request.Context(), t.Code, c.Param("campaign"))
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func (a *API) createCampaign(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Store.Campaigns.Insert(c, t.Code, cp.ID, cp, ev); err != nil {
+	if err := a.Store.Campaigns.Insert(c.Request.Context(), t.Code, cp.ID, cp, ev); err != nil {
 		if problem.Is(err, problem.Conflict) {
 			return problem.Fields("the campaign has invalid fields", problem.Field("intake", "campaign %q already exists in %s", f.Intake, t.Code))
 		}
@@ -54,7 +54,7 @@ func (a *API) createCampaign(c *gin.Context) error {
 }
 
 func (a *API) getCampaign(c *gin.Context) error {
-	cp, ver, err := a.Store.Campaigns.Get(c, tenantOf(c).Code, c.Param("campaign"))
+	cp, ver, err := a.Store.Campaigns.Get(c.Request.Context(), tenantOf(c).Code, c.Param("campaign"))
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (a *API) listCampaigns(c *gin.Context) error {
 		}
 		filter = append(filter, bson.E{Key: "status", Value: s})
 	}
-	items, next, err := a.Store.Campaigns.List(c, tenantOf(c).Code, filter, c.Query("cursor"), limit)
+	items, next, err := a.Store.Campaigns.List(c.Request.Context(), tenantOf(c).Code, filter, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (a *API) listCampaigns(c *gin.Context) error {
 // decides again on the fresh campaign.
 func (a *API) updateCampaign(c *gin.Context, ifMatch int64, fn func(t domain.Tenant, cp *domain.Campaign) ([]mongox.Event, error)) (domain.Campaign, error) {
 	t := tenantOf(c)
-	cp, ver, err := a.Store.Campaigns.Update(c, t.Code, c.Param("campaign"), ifMatch, func(cp *domain.Campaign) ([]mongox.Event, error) {
+	cp, ver, err := a.Store.Campaigns.Update(c.Request.Context(), t.Code, c.Param("campaign"), ifMatch, func(cp *domain.Campaign) ([]mongox.Event, error) {
 		return fn(t, cp)
 	})
 	if err == nil {
@@ -149,14 +149,14 @@ func (a *API) members(ctx context.Context, t domain.Tenant, cp domain.Campaign) 
 // naming each application) while scores are missing or moderation flags are open.
 func (a *API) rank(c *gin.Context) error {
 	t := tenantOf(c)
-	cp, _, err := a.Store.Campaigns.Get(c, t.Code, c.Param("campaign"))
+	cp, _, err := a.Store.Campaigns.Get(c.Request.Context(), t.Code, c.Param("campaign"))
 	if err != nil {
 		return err
 	}
 	if len(cp.Panel.All()) == 0 {
 		return problem.New(problem.Conflict, "the campaign has no panel")
 	}
-	apps, err := a.Store.CampaignApplications(c, t.Code, cp.ID)
+	apps, err := a.Store.CampaignApplications(c.Request.Context(), t.Code, cp.ID)
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func rankingOf(cp domain.Campaign) Ranking {
 }
 
 func (a *API) getRanking(c *gin.Context) error {
-	cp, _, err := a.Store.Campaigns.Get(c, tenantOf(c).Code, c.Param("campaign"))
+	cp, _, err := a.Store.Campaigns.Get(c.Request.Context(), tenantOf(c).Code, c.Param("campaign"))
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func (a *API) tenant(c *gin.Context) {
 		web.Fail(c, problem.New(problem.NotFound, "no tenant %q: tenants are the tenant-level codes of the country profiles", code))
 		return
 	}
-	if err := a.Store.Open(c, code); err != nil {
+	if err := a.Store.Open(c.Request.Context(), code); err != nil {
 		web.Fail(c, err)
 		return
 	}

@@ -38,7 +38,7 @@ func (a *API) makeOffers(c *gin.Context) error {
 	t := tenantOf(c)
 	var app domain.Application
 	if f.ApplicationID != "" {
-		s, _, err := a.Store.Applications.Get(c, t.Code, f.ApplicationID)
+		s, _, err := a.Store.Applications.Get(c.Request.Context(), t.Code, f.ApplicationID)
 		if problem.Is(err, problem.NotFound) {
 			return problem.Fields("unknown application", problem.Field("application_id", "no application %q", f.ApplicationID))
 		} else if err != nil {
@@ -205,11 +205,11 @@ func (a *API) exit(c *gin.Context) error {
 
 func (a *API) funnel(c *gin.Context) error {
 	t := tenantOf(c)
-	cp, _, err := a.Store.Campaigns.Get(c, t.Code, c.Param("campaign"))
+	cp, _, err := a.Store.Campaigns.Get(c.Request.Context(), t.Code, c.Param("campaign"))
 	if err != nil {
 		return err
 	}
-	apps, err := a.Store.CampaignApplications(c, t.Code, cp.ID)
+	apps, err := a.Store.CampaignApplications(c.Request.Context(), t.Code, cp.ID)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (a *API) funnel(c *gin.Context) error {
 // ids only (names stay in the directory).
 func (a *API) rankingCSV(c *gin.Context) error {
 	t := tenantOf(c)
-	cp, _, err := a.Store.Campaigns.Get(c, t.Code, c.Param("campaign"))
+	cp, _, err := a.Store.Campaigns.Get(c.Request.Context(), t.Code, c.Param("campaign"))
 	if err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func (a *API) vacancies(c *gin.Context) error {
 		if role.Quota == nil {
 			continue
 		}
-		facts, err := a.Store.RoleHolders(c, t.Code, key)
+		facts, err := a.Store.RoleHolders(c.Request.Context(), t.Code, key)
 		if err != nil {
 			return err
 		}
