@@ -217,13 +217,13 @@ func TestEnsureTopics(t *testing.T) {
 	ctx := context.Background()
 	topics := []string{events.Topic("directory"), events.TenancyTopic, events.DLQTopic("plc")}
 	for range 2 { // the second call finds them all existing, which is fine
-		if err := events.EnsureTopics(ctx, env.stack.KafkaBrokers, topics...); err != nil {
+		if err := events.EnsureTopics(ctx, env.brokers, topics...); err != nil {
 			t.Fatal(err)
 		}
 	}
 	tr := &kafka.Transport{}
 	defer tr.CloseIdleConnections()
-	cl := &kafka.Client{Addr: kafka.TCP(env.stack.KafkaBrokers...), Transport: tr}
+	cl := &kafka.Client{Addr: kafka.TCP(env.brokers...), Transport: tr}
 	md, err := cl.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
 		t.Fatal(err)

@@ -107,6 +107,11 @@ func FromMessage(m kafka.Message) (Envelope, error) {
 // EnsureTopics creates topics with DefaultPartitions partitions and the broker's default
 // replication factor; TenancyTopic gets cleanup.policy=compact. Topics that exist already
 // are fine, so every service may call it at start.
+//
+// Create topics before writing to them: on Apache Kafka a kafka-go writer's first write to
+// a missing topic fails (the broker auto-creates it asynchronously and kafka-go does not
+// retry that step), and the topic it causes gets the broker's num.partitions (1 by
+// default) instead of DefaultPartitions. The Relay does it for its topic.
 func EnsureTopics(ctx context.Context, brokers []string, topics ...string) error {
 	if len(topics) == 0 {
 		return nil
@@ -115,7 +120,17 @@ func EnsureTopics(ctx context.Context, brokers []string, topics ...string) error
 	// the topics just created from other clients sharing it.
 	tr := &kafka.Transport{}
 	defer tr.CloseIdleConnections()
-	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: tr}
+	_, err := ensureTopics(ctx, &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: tr}, topics...)
+	return err
+}
+
+// ensureTopics is EnsureTopics through cl. answered reports whether the broker answered
+// the request, even if only to refuse a topic (e.g. for lack of the CREATE ACL): asking
+// again would not help then.
+func ensureTopics(ctx context.Context, cl *kafka.Client, topics ...string) (answered bool, err error) {
+	if len(topics) == 0 {
+		return true, nil
+	}
 	req := &kafka.CreateTopicsRequest{}
 	seen := map[string]bool{}
 	for _, t := range topics {
@@ -131,13 +146,63 @@ func EnsureTopics(ctx context.Context, brokers []string, topics ...string) error
 	}
 	res, err := cl.CreateTopics(ctx, req)
 	if err != nil {
-		return fmt.Errorf("events: create topics: %w", err)
+		return false, fmt.Errorf("events: create topics: %w", err)
 	}
 	var errs []error
+	var created []string
 	for t, err := range res.Errors {
-		if err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+		switch {
+		case err == nil:
+			created = append(created, t)
+		case !errors.Is(err, kafka.TopicAlreadyExists):
 			errs = append(errs, fmt.Errorf("events: create topic %s: %w", t, err))
 		}
 	}
-	return errors.Join(errs...)
+	if err := awaitLeaders(ctx, cl, created); err != nil {
+		errs = append(errs, err)
+	}
+	return true, errors.Join(errs...)
+}
+
+// awaitLeaders returns once every partition of topics answers a ListOffsets from its
+// leader. Kafka acknowledges CreateTopics when the controller has recorded the topics,
+// and its brokers advertise the new leaders before they serve them: a write in that
+// window fails with NOT_LEADER_OR_FOLLOWER, which the writer's few quick retries do not
+// always outlast on a busy broker. (kfake serves new topics at once.)
+func awaitLeaders(ctx context.Context, cl *kafka.Client, topics []string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, t := range topics {
+		for p := range DefaultPartitions {
+			req.Topics[t] = append(req.Topics[t], kafka.LastOffsetOf(p))
+		}
+	}
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+		res, err := cl.ListOffsets(ctx, req)
+		if err == nil {
+			err = partitionErrors(res)
+		}
+		if err == nil {
+			return nil
+		}
+		if !sleep(ctx, wait) {
+			return fmt.Errorf("events: new topics not served yet: %w", err)
+		}
+	}
+}
+
+func partitionErrors(res *kafka.ListOffsetsResponse) error {
+	for t, ps := range res.Topics {
+		if len(ps) != DefaultPartitions {
+			return fmt.Errorf("%s: %d of %d partitions answered", t, len(ps), DefaultPartitions)
+		}
+		for _, p := range ps {
+			if p.Error != nil {
+				return fmt.Errorf("%s/%d: %w", t, p.Partition, p.Error)
+			}
+		}
+	}
+	return nil
 }
