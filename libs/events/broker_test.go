@@ -122,6 +122,27 @@ func (e *env) groupMembers(t testing.TB, group string) (int, string) {
 	return len(g.Members), g.GroupState
 }
 
+// committed is the sum over topic's partitions of the offsets group has committed: the
+// number of its events the group is done with.
+func (e *env) committed(t testing.TB, group, topic string) int64 {
+	t.Helper()
+	parts := make([]int, events.DefaultPartitions)
+	for i := range parts {
+		parts[i] = i
+	}
+	res, err := e.admin(t).OffsetFetch(context.Background(), &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: parts}})
+	if err != nil || res.Error != nil {
+		return -1
+	}
+	var n int64
+	for _, p := range res.Topics[topic] {
+		if p.Error == nil && p.CommittedOffset > 0 {
+			n += p.CommittedOffset
+		}
+	}
+	return n
+}
+
 // ownKafka is a real broker of one test's own, run with tools/kafka/kafka.sh, which the
 // test may stop and start again (same port, same data) without disturbing the shared one.
 type ownKafka struct {

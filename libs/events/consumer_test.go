@@ -16,13 +16,19 @@ import (
 	"github.com/l4l-platform/l4l/libs/events"
 )
 
-func startConsumer(t *testing.T, env *env, group string, topics []string, h events.Handler) *events.Consumer {
+// startConsumer runs a consumer with short backoffs until the test ends; adjust changes
+// its configuration first.
+func startConsumer(t *testing.T, env *env, group string, topics []string, h events.Handler, adjust ...func(*events.ConsumerConfig)) *events.Consumer {
 	t.Helper()
-	c, err := events.NewConsumer(events.ConsumerConfig{
+	cfg := events.ConsumerConfig{
 		Brokers: env.brokers, GroupID: group, Topics: topics, DB: env.db,
 		MaxAttempts: 3, BackoffMin: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
 		Registerer: env.reg,
-	}, h)
+	}
+	for _, f := range adjust {
+		f(&cfg)
+	}
+	c, err := events.NewConsumer(cfg, h)
 	if err != nil {
 		t.Fatal(err)
 	}

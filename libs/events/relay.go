@@ -158,7 +158,7 @@ func NewRelayWithOptions(w Publisher, opts RelayOptions, collections ...*mongo.C
 	}
 	if r.admin != nil && r.admin.Transport == nil {
 		// Not kafka.DefaultTransport, whose metadata cache the writer shares.
-		r.adminTransport = &kafka.Transport{}
+		r.adminTransport = adminTransport()
 		r.admin.Transport = r.adminTransport
 	}
 	r.Watch(collections...)
@@ -172,17 +172,19 @@ func (r *Relay) ensureTopic(ctx context.Context) bool {
 	if r.admin == nil {
 		return true
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	answered, err := ensureTopics(ctx, r.admin, r.opts.Topic)
+	answered, err := ensureTopics(tctx, r.admin, r.opts.Topic)
 	if answered && r.adminTransport != nil {
 		r.adminTransport.CloseIdleConnections()
 	}
 	switch {
 	case err == nil:
 		return true
+	case ctx.Err() != nil: // shutting down
+		return false
 	case answered:
-		r.log.Warn("could not create the topic; assuming it exists", "err", err)
+		r.log.Warn("could not create or confirm the topic; publishing anyway", "err", err)
 		return true
 	default:
 		r.log.Debug("could not create the topic yet; will try again", "err", err)

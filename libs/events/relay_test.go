@@ -63,6 +63,13 @@ func testRelayPublishesOutboxInOrder(t *testing.T, env *env) {
 	}
 	waitFor(t, 10*time.Second, "outboxes to empty", func() bool { return pendingDocs(t, c) == 0 })
 
+	// The relay created its topic itself, with DefaultPartitions partitions: it was not
+	// left to auto-creation (num.partitions, 1 on a default Kafka).
+	md, err := env.admin(t).Metadata(context.Background(), &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil || len(md.Topics) != 1 || len(md.Topics[0].Partitions) != events.DefaultPartitions {
+		t.Errorf("metadata of %s: %+v, %v; want %d partitions", topic, md, err, events.DefaultPartitions)
+	}
+
 	msgs := topicMessages(t, env.brokers, topic)
 	got := map[string][]string{}
 	for _, m := range msgs {
