@@ -89,8 +89,14 @@ func TestKeysAndHeaders(t *testing.T) {
 		var got []kafka.Message
 		for len(got) < len(sent) {
 			m, err := r.FetchMessage(rctx)
-			if err != nil {
+			switch {
+			case rctx.Err() != nil:
 				t.Fatalf("group reader after %d messages: %v", len(got), err)
+			case err != nil:
+				// On a fresh Kafka the first groups meet a coordinator still loading
+				// (NOT_COORDINATOR); kafka-go reports that and goes on, as Consumer.Run does.
+				t.Logf("group reader: %v", err)
+				continue
 			}
 			got = append(got, m)
 		}
