@@ -97,7 +97,9 @@ configure() { # DIR: ports, config and a formatted log dir, once per DIR
 	EOF
 	local id
 	id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
-	kafka_java kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" >"$dir/format.log" 2>&1 ||
+	# --cluster-id=ID, not -t ID: one random id in 64 begins with "-", and the option
+	# parser would take it for an option.
+	kafka_java kafka.tools.StorageTool format --cluster-id="$id" --config "$dir/server.properties" >"$dir/format.log" 2>&1 ||
 		{ cat "$dir/format.log" >&2; die "formatting $dir failed"; }
 	echo "127.0.0.1:$port" >"$dir/bootstrap"
 }
