@@ -10,6 +10,8 @@ PACKAGES = $(shell go list -m -f '{{.Path}}/...')
 # -race where it fits the CI time; RACE= turns it off.
 RACE ?= -race
 TEST_FLAGS ?=
+# The Apache Kafka broker the tests run against too (docs/kafka.md).
+KAFKA := $(CURDIR)/tools/kafka/kafka.sh
 
 ##@ Develop
 
@@ -24,8 +26,8 @@ run: ## Everything on an embedded broker and database, with demo data (Ctrl-C st
 ##@ Check
 
 .PHONY: test
-test: fmt-check vet ## Vet and every module's tests (with -race).
-	go test $(RACE) -count=1 $(TEST_FLAGS) $(PACKAGES)
+test: fmt-check vet kafka-fetch ## Vet and every module's tests (with -race), on kfake and on a real Apache Kafka broker.
+	L4L_REQUIRE_REAL_KAFKA=1 L4L_KAFKA_SCRIPT=$(KAFKA) $(KAFKA) run go test $(RACE) -count=1 $(TEST_FLAGS) $(PACKAGES)
 
 .PHONY: vet
 vet: ## go vet every module.
@@ -46,6 +48,22 @@ bench: ## Benchmarks, each beside its ceiling from the same run.
 	@go test -run '^$$' -bench 'RelayPublish|RawKafkaGoWrite' -benchtime 10000x github.com/l4l-platform/l4l/libs/events \
 	  | awk '/^Benchmark/ { name=$$1; sub(/-[0-9]+$$/, "", name); for (i=2; i<NF; i++) if ($$(i+1) == "events/s") rate[name]=$$i; print "  " $$0 } \
 	         END { if (rate["BenchmarkRawKafkaGoWrite"] > 0) printf "  ratio relay / raw kafka-go: %.3f (dev mode: every outbox update scans the FerretDB collection)\n", rate["BenchmarkRelayPublish"] / rate["BenchmarkRawKafkaGoWrite"] }'
+
+##@ Real Kafka
+
+.PHONY: kafka-fetch
+kafka-fetch: ## Fetch the Apache Kafka broker from Maven Central into .cache/kafka (once).
+	$(KAFKA) fetch
+
+.PHONY: kafka-test
+kafka-test: kafka-fetch ## The tests on real Kafka alone: events subtests named kafka (and the plain ones), the directory on Kafka.
+	L4L_REQUIRE_REAL_KAFKA=1 L4L_KAFKA_SCRIPT=$(KAFKA) $(KAFKA) run bash -c '\
+	  go test $(RACE) -count=1 $(TEST_FLAGS) -run "/kafka$$" github.com/l4l-platform/l4l/libs/events && \
+	  go test $(RACE) -count=1 $(TEST_FLAGS) -run "RealKafka" github.com/l4l-platform/l4l/services/directory'
+
+.PHONY: kafka
+kafka: kafka-fetch ## Run a real Kafka broker in the foreground for manual tests (Ctrl-C stops it).
+	$(KAFKA) run bash -c 'echo "L4L_KAFKA_BROKERS=$$L4L_TEST_KAFKA (Ctrl-C stops it)"; while sleep 3600; do :; done'
 
 ##@ Tools
 

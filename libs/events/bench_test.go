@@ -25,7 +25,7 @@ func BenchmarkRelayPublish(b *testing.B) {
 	ctx := context.Background()
 	c := env.db.Collection("bench")
 	topic := events.Topic("bench")
-	if err := events.EnsureTopics(ctx, env.stack.KafkaBrokers, topic); err != nil {
+	if err := events.EnsureTopics(ctx, env.brokers, topic); err != nil {
 		b.Fatal(err)
 	}
 	outboxes := make([][]events.Envelope, benchAggregates)
@@ -72,7 +72,7 @@ func BenchmarkRawKafkaGoWrite(b *testing.B) {
 	env := newEnv(b)
 	ctx := context.Background()
 	topic := events.Topic("bench")
-	if err := events.EnsureTopics(ctx, env.stack.KafkaBrokers, topic); err != nil {
+	if err := events.EnsureTopics(ctx, env.brokers, topic); err != nil {
 		b.Fatal(err)
 	}
 	msgs := make([]kafka.Message, b.N)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -108,10 +109,11 @@ type Consumer struct {
 	inbox   *mongo.Collection
 	dlqName string
 
-	events   *prometheus.CounterVec
-	failures *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	lag      *prometheus.GaugeVec
+	events      *prometheus.CounterVec
+	failures    *prometheus.CounterVec
+	fetchErrors *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	lag         *prometheus.GaugeVec
 
 	mu        sync.Mutex
 	cancel    context.CancelFunc
@@ -190,6 +192,10 @@ func NewConsumer(cfg ConsumerConfig, handler Handler) (*Consumer, error) {
 		Name: "l4l_consumer_handler_errors_total",
 		Help: "Failed handler attempts (each retry counts).",
 	}, []string{"group", "topic"}))
+	c.fetchErrors = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "l4l_consumer_fetch_errors_total",
+		Help: "Errors the group's reader reported (broker or coordinator unavailable); the consumer retries.",
+	}, []string{"group"}))
 	c.duration = register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "l4l_consumer_handle_duration_seconds",
 		Help:    "Duration of handler calls, failed ones included.",
@@ -231,7 +237,9 @@ func (c *Consumer) readerConfig() kafka.ReaderConfig {
 
 // Run consumes until ctx is done or Close is called, then leaves the group and returns
 // nil. It creates the topics and the DLQ topic if they are missing (a failure to do so,
-// e.g. for lack of ACLs on a managed cluster, is only logged).
+// e.g. for lack of ACLs on a managed cluster, is only logged). A broker or coordinator
+// that is unavailable (a restart, a leader election) is waited for, with backoff, and
+// counted in l4l_consumer_fetch_errors_total.
 func (c *Consumer) Run(ctx context.Context) error {
 	c.mu.Lock()
 	switch {
@@ -263,14 +271,29 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	r := kafka.NewReader(c.readerConfig())
 	defer r.Close()
+	fetchFailures := 0
 	for {
 		m, err := r.FetchMessage(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("events: fetch (group %s): %w", c.cfg.GroupID, err)
+			if errors.Is(err, io.EOF) { // the reader is closed: nothing left to heal
+				return fmt.Errorf("events: fetch (group %s): %w", c.cfg.GroupID, err)
+			}
+			// kafka-go reports a group it could not (re)join MaxAttempts times in a row
+			// (broker restarting, coordinator moved or still loading: Kafka answers
+			// NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS) through FetchMessage and
+			// goes on trying; giving up here would stop this consumer for good.
+			fetchFailures++
+			c.fetchErrors.WithLabelValues(c.cfg.GroupID).Inc()
+			c.log.Warn("fetch failed; retrying", "attempt", fetchFailures, "err", err)
+			if !sleep(ctx, backoff(c.cfg.BackoffMin, c.cfg.BackoffMax, fetchFailures)) {
+				return nil
+			}
+			continue
 		}
+		fetchFailures = 0
 		if err := c.process(ctx, r, m); err != nil {
 			if ctx.Err() != nil {
 				return nil // not committed: redelivered after restart

@@ -16,13 +16,19 @@ import (
 	"github.com/l4l-platform/l4l/libs/events"
 )
 
-func startConsumer(t *testing.T, env *env, group string, topics []string, h events.Handler) *events.Consumer {
+// startConsumer runs a consumer with short backoffs until the test ends; adjust changes
+// its configuration first.
+func startConsumer(t *testing.T, env *env, group string, topics []string, h events.Handler, adjust ...func(*events.ConsumerConfig)) *events.Consumer {
 	t.Helper()
-	c, err := events.NewConsumer(events.ConsumerConfig{
-		Brokers: env.stack.KafkaBrokers, GroupID: group, Topics: topics, DB: env.db,
+	cfg := events.ConsumerConfig{
+		Brokers: env.brokers, GroupID: group, Topics: topics, DB: env.db,
 		MaxAttempts: 3, BackoffMin: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
 		Registerer: env.reg,
-	}, h)
+	}
+	for _, f := range adjust {
+		f(&cfg)
+	}
+	c, err := events.NewConsumer(cfg, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +68,11 @@ func mustEvent(t *testing.T, typ, subject string) events.Envelope {
 // is not idempotent by itself: the inbox is what keeps the count at 1.
 func TestConsumerRedeliveryChangesNothing(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	topic := events.Topic("src")
+	onEachBroker(t, testConsumerRedeliveryChangesNothing)
+}
+
+func testConsumerRedeliveryChangesNothing(t *testing.T, env *env) {
+	topic, group := env.topic("src"), env.group("redelivery")
 	counters := env.db.Collection("counters")
 	handler := func(ctx context.Context, e events.Envelope) error {
 		_, err := counters.UpdateOne(ctx, bson.D{{Key: "_id", Value: e.Subject}},
@@ -71,15 +80,16 @@ func TestConsumerRedeliveryChangesNothing(t *testing.T) {
 		return err
 	}
 	e1, e2 := mustEvent(t, "org.l4l.src.thing.changed.v1", "a"), mustEvent(t, "org.l4l.src.thing.changed.v1", "b")
+	env.ensure(t, topic)
 	w := env.writer(t)
 	if err := w.WriteMessages(context.Background(),
 		mustMessage(t, topic, e1), mustMessage(t, topic, e2), mustMessage(t, topic, e1)); err != nil {
 		t.Fatal(err)
 	}
-	startConsumer(t, env, "redelivery", []string{topic}, handler)
+	startConsumer(t, env, group, []string{topic}, handler)
 	waitFor(t, 15*time.Second, "3 deliveries", func() bool {
-		return outcome(t, env, "redelivery", events.OutcomeHandled) == 2 &&
-			outcome(t, env, "redelivery", events.OutcomeDuplicate) == 1
+		return outcome(t, env, group, events.OutcomeHandled) == 2 &&
+			outcome(t, env, group, events.OutcomeDuplicate) == 1
 	})
 	for _, id := range []string{"a", "b"} {
 		var doc struct{ N int }
@@ -101,9 +111,11 @@ func TestConsumerRedeliveryChangesNothing(t *testing.T) {
 // partition is still handled.
 func TestConsumerParksPoisonAndMovesOn(t *testing.T) {
 	t.Parallel()
-	env := newEnv(t)
-	topic := events.Topic("src")
-	group := "poison"
+	onEachBroker(t, testConsumerParksPoisonAndMovesOn)
+}
+
+func testConsumerParksPoisonAndMovesOn(t *testing.T, env *env) {
+	topic, group := env.topic("src"), env.group("poison")
 
 	var mu sync.Mutex
 	calls := map[string]int{}
@@ -130,6 +142,7 @@ func TestConsumerParksPoisonAndMovesOn(t *testing.T) {
 	good := mustMessage(t, topic, mustEvent(t, "org.l4l.src.thing.changed.v1", "a"))
 	// One key, so one partition: the good event queues behind the four bad ones.
 	sent := []kafka.Message{junk, failing, rejected, exploding, good}
+	env.ensure(t, topic)
 	if err := env.writer(t).WriteMessages(context.Background(), sent...); err != nil {
 		t.Fatal(err)
 	}
@@ -147,8 +160,8 @@ func TestConsumerParksPoisonAndMovesOn(t *testing.T) {
 	}
 	mu.Unlock()
 
-	src := topicMessages(t, env.stack.KafkaBrokers, topic)
-	dlq := topicMessages(t, env.stack.KafkaBrokers, events.DLQTopic(group))
+	src := topicMessages(t, env.brokers, topic)
+	dlq := topicMessages(t, env.brokers, events.DLQTopic(group))
 	if len(dlq) != 4 {
 		t.Fatalf("%d messages on %s, want 4", len(dlq), events.DLQTopic(group))
 	}
@@ -189,12 +202,12 @@ func TestNewConsumerChecksConfig(t *testing.T) {
 		}
 	}
 	env := newEnv(t)
-	_, err = events.NewConsumer(events.ConsumerConfig{Brokers: env.stack.KafkaBrokers, GroupID: "plc",
+	_, err = events.NewConsumer(events.ConsumerConfig{Brokers: env.brokers, GroupID: "plc",
 		Topics: []string{events.DLQTopic("plc")}, DB: env.db}, h)
 	if err == nil || !strings.Contains(err.Error(), "dead-letter") {
 		t.Errorf("consuming the own DLQ: %v", err)
 	}
-	c, err := events.NewConsumer(events.ConsumerConfig{Brokers: env.stack.KafkaBrokers, GroupID: "plc",
+	c, err := events.NewConsumer(events.ConsumerConfig{Brokers: env.brokers, GroupID: "plc",
 		Topics: []string{events.Topic("directory")}, DB: env.db}, h)
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +244,7 @@ func TestConsumerPrunesInbox(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := events.NewConsumer(events.ConsumerConfig{Brokers: env.stack.KafkaBrokers, GroupID: "prune",
+	c, err := events.NewConsumer(events.ConsumerConfig{Brokers: env.brokers, GroupID: "prune",
 		Topics: []string{events.Topic("src")}, DB: env.db, InboxRetention: time.Hour},
 		func(context.Context, events.Envelope) error { return nil })
 	if err != nil {

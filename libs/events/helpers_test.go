@@ -17,12 +17,16 @@ import (
 	"github.com/l4l-platform/l4l/libs/events"
 )
 
-// env is one test's broker, database and metrics registry, all its own.
+// env is one test's broker, database and metrics registry. The database and registry are
+// its own; the broker is its own kfake, or the shared real Kafka (newRealEnv).
 type env struct {
-	stack  *devstack.Stack
-	client *mongo.Client
-	db     *mongo.Database
-	reg    *prometheus.Registry
+	stack   *devstack.Stack
+	brokers []string // the broker under test
+	kind    string   // "kfake" or "kafka"
+	id      string   // makes topic and group names unique on a shared broker
+	client  *mongo.Client
+	db      *mongo.Database
+	reg     *prometheus.Registry
 }
 
 func newEnv(t testing.TB) *env {
@@ -35,13 +39,22 @@ func newEnv(t testing.TB) *env {
 	// Registered after ForTest, so it runs first: FerretDB's shutdown waits for open
 	// client connections.
 	t.Cleanup(func() { _ = cl.Disconnect(context.Background()) })
-	return &env{stack: s, client: cl, db: cl.Database("events_test"), reg: prometheus.NewRegistry()}
+	return &env{stack: s, brokers: s.KafkaBrokers, kind: "kfake", id: uniqueID(t),
+		client: cl, db: cl.Database("events_test"), reg: prometheus.NewRegistry()}
 }
 
 func (e *env) writer(t testing.TB) *kafka.Writer {
-	w := events.NewWriter(e.stack.KafkaBrokers)
+	w := events.NewWriter(e.brokers)
 	t.Cleanup(func() { _ = w.Close() })
 	return w
+}
+
+// ensure creates topics as a service's relay and consumers do before anyone writes to them.
+func (e *env) ensure(t testing.TB, topics ...string) {
+	t.Helper()
+	if err := events.EnsureTopics(context.Background(), e.brokers, topics...); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // run starts f in a goroutine and, at cleanup, cancels it and checks it returned nil.

@@ -106,16 +106,36 @@ func FromMessage(m kafka.Message) (Envelope, error) {
 
 // EnsureTopics creates topics with DefaultPartitions partitions and the broker's default
 // replication factor; TenancyTopic gets cleanup.policy=compact. Topics that exist already
-// are fine, so every service may call it at start.
+// are fine, so every service may call it at start. It returns once every partition of the
+// topics is served by its leader, so a write right after it succeeds.
+//
+// Create topics before writing to them: on Apache Kafka a kafka-go writer's first write to
+// a missing topic fails (the broker auto-creates it asynchronously and kafka-go does not
+// retry that step), and the topic it causes gets the broker's num.partitions (1 by
+// default) instead of DefaultPartitions. The Relay does it for its topic.
 func EnsureTopics(ctx context.Context, brokers []string, topics ...string) error {
 	if len(topics) == 0 {
 		return nil
 	}
-	// An own transport: kafka.DefaultTransport caches metadata for 6 s, which would hide
-	// the topics just created from other clients sharing it.
-	tr := &kafka.Transport{}
+	tr := adminTransport()
 	defer tr.CloseIdleConnections()
-	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: tr}
+	_, err := ensureTopics(ctx, &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: tr}, topics...)
+	return err
+}
+
+// adminTransport is a transport for creating topics and waiting for them. Not
+// kafka.DefaultTransport, whose metadata cache other clients share, and with a short
+// metadata TTL: kafka-go answers metadata requests from that cache, so waiting for a topic
+// someone else is creating would otherwise wait up to 6 s.
+func adminTransport() *kafka.Transport { return &kafka.Transport{MetadataTTL: 100 * time.Millisecond} }
+
+// ensureTopics is EnsureTopics through cl. answered reports whether the broker answered
+// the request, even if only to refuse a topic (e.g. for lack of the CREATE ACL): asking
+// again would not help then.
+func ensureTopics(ctx context.Context, cl *kafka.Client, topics ...string) (answered bool, err error) {
+	if len(topics) == 0 {
+		return true, nil
+	}
 	req := &kafka.CreateTopicsRequest{}
 	seen := map[string]bool{}
 	for _, t := range topics {
@@ -131,13 +151,76 @@ func EnsureTopics(ctx context.Context, brokers []string, topics ...string) error
 	}
 	res, err := cl.CreateTopics(ctx, req)
 	if err != nil {
-		return fmt.Errorf("events: create topics: %w", err)
+		return false, fmt.Errorf("events: create topics: %w", err)
 	}
 	var errs []error
+	var exist []string
 	for t, err := range res.Errors {
 		if err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
 			errs = append(errs, fmt.Errorf("events: create topic %s: %w", t, err))
+			continue
+		}
+		exist = append(exist, t)
+	}
+	if err := awaitServed(ctx, cl, exist); err != nil {
+		errs = append(errs, err)
+	}
+	return true, errors.Join(errs...)
+}
+
+// awaitServed returns once every partition of topics answers a ListOffsets from its
+// leader. Kafka acknowledges CreateTopics when the controller has recorded the topics, and
+// brokers advertise new leaders before they serve them: a write in that window fails with
+// UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER, which the writer's few quick
+// retries do not always outlast. "Already exists" may mean "being created by another
+// client right now", so existing topics are waited for too. (kfake serves topics at once.)
+func awaitServed(ctx context.Context, cl *kafka.Client, topics []string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+		err := served(ctx, cl, topics)
+		if err == nil {
+			return nil
+		}
+		if !sleep(ctx, wait) {
+			return fmt.Errorf("events: topics not served yet: %w", err)
 		}
 	}
-	return errors.Join(errs...)
+}
+
+func served(ctx context.Context, cl *kafka.Client, topics []string) error {
+	md, err := cl.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+	if err != nil {
+		return err
+	}
+	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, t := range md.Topics {
+		if t.Error != nil {
+			return fmt.Errorf("%s: %w", t.Name, t.Error)
+		}
+		for _, p := range t.Partitions {
+			req.Topics[t.Name] = append(req.Topics[t.Name], kafka.LastOffsetOf(p.ID))
+		}
+	}
+	for _, t := range topics {
+		if len(req.Topics[t]) == 0 {
+			return fmt.Errorf("%s: no partitions yet", t)
+		}
+	}
+	res, err := cl.ListOffsets(ctx, req)
+	if err != nil {
+		return err
+	}
+	for t, ps := range res.Topics {
+		if len(ps) != len(req.Topics[t]) {
+			return fmt.Errorf("%s: %d of %d partitions answered", t, len(ps), len(req.Topics[t]))
+		}
+		for _, p := range ps {
+			if p.Error != nil {
+				return fmt.Errorf("%s/%d: %w", t, p.Partition, p.Error)
+			}
+		}
+	}
+	return nil
 }

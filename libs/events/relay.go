@@ -51,6 +51,12 @@ type RelayOptions struct {
 	// real MongoDB a batch takes milliseconds and so does the pause. Default 1; negative
 	// disables it.
 	Yield float64
+	// Brokers are where Run creates Topic (EnsureTopics) before it publishes anything.
+	// Nil uses the publisher's own address and transport when it is a *kafka.Writer (as
+	// NewWriter returns) and creates nothing for other publishers. Without it, on Apache
+	// Kafka the first publication to a new topic fails and the topic gets the broker's
+	// num.partitions (1 by default) instead of DefaultPartitions (docs/kafka.md).
+	Brokers []string
 }
 
 // Relay publishes the outbox entries of aggregate documents to Kafka and then removes
@@ -66,6 +72,10 @@ type Relay struct {
 	w    Publisher
 	opts RelayOptions
 	log  *slog.Logger
+	// admin creates the topic before the first publication; nil when the relay cannot
+	// (a publisher that is not a *kafka.Writer, and no Brokers).
+	admin          *kafka.Client
+	adminTransport *kafka.Transport // the relay's own, closed once the topic is settled
 
 	mu      sync.Mutex
 	running bool
@@ -140,8 +150,46 @@ func NewRelayWithOptions(w Publisher, opts RelayOptions, collections ...*mongo.C
 			Help: "Age of the oldest event the relay failed to publish in its last pass; 0 when nothing is stuck.",
 		}, []string{"topic"})).With(label),
 	}
+	switch kw, _ := w.(*kafka.Writer); {
+	case len(opts.Brokers) > 0:
+		r.admin = &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Timeout: 10 * time.Second}
+	case kw != nil && kw.Addr != nil:
+		r.admin = &kafka.Client{Addr: kw.Addr, Timeout: 10 * time.Second, Transport: kw.Transport}
+	}
+	if r.admin != nil && r.admin.Transport == nil {
+		// Not kafka.DefaultTransport, whose metadata cache the writer shares.
+		r.adminTransport = adminTransport()
+		r.admin.Transport = r.adminTransport
+	}
 	r.Watch(collections...)
 	return r
+}
+
+// ensureTopic creates the relay's topic and reports whether that is settled: created,
+// there already, or refused for good (logged; publishing then relies on the topic being
+// there or on auto-creation). An unreachable broker leaves it for the next pass.
+func (r *Relay) ensureTopic(ctx context.Context) bool {
+	if r.admin == nil {
+		return true
+	}
+	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	answered, err := ensureTopics(tctx, r.admin, r.opts.Topic)
+	if answered && r.adminTransport != nil {
+		r.adminTransport.CloseIdleConnections()
+	}
+	switch {
+	case err == nil:
+		return true
+	case ctx.Err() != nil: // shutting down
+		return false
+	case answered:
+		r.log.Warn("could not create or confirm the topic; publishing anyway", "err", err)
+		return true
+	default:
+		r.log.Debug("could not create the topic yet; will try again", "err", err)
+		return false
+	}
 }
 
 // Watch adds collections to the periodic sweep and sweeps them on the next pass.
@@ -214,9 +262,13 @@ func (r *Relay) Run(ctx context.Context) error {
 		tick = t.C
 	}
 	failures := 0
+	topicSettled := false
 	for {
 		if ctx.Err() != nil {
 			return nil
+		}
+		if !topicSettled {
+			topicSettled = r.ensureTopic(ctx)
 		}
 		if ok := r.pass(ctx); !ok {
 			failures++
