@@ -86,6 +86,10 @@ func printSummary(w io.Writer, e *devEnv) {
 		fmt.Fprintf(w, "\nDemo data for %s: %d schools in %d sectors (%s), %d head teachers (%s).\n",
 			e.Tenant, s.Schools.Rows, s.Units, counts(s.Schools), s.HeadTeachers.Rows, counts(s.HeadTeachers))
 	}
+	if p := e.Programme; p != nil {
+		fmt.Fprintf(w, "Middle tier: a DEO, an SEO per sector, %d leaders of learning; recruitment campaign %s; %d PLC groups, %d sessions scheduled this term and next.\n",
+			p.Leaders, p.Campaign, p.Groups, p.Scheduled)
+	}
 	fmt.Fprintf(w, "\nA DEO token for %s, valid %s (more: l4lctl token --help):\n\n", e.Tenant, shortDuration(devTokenTTL))
 	fmt.Fprintf(w, "  export TOKEN=%s\n", e.Token)
 	// Quoted: zsh would take the ? of the query for a glob.

@@ -54,6 +54,8 @@ type devEnv struct {
 	// Token is a DEO token for Tenant, valid devTokenTTL.
 	Token  string
 	Seeded *seedResult // nil with --no-seed
+	// Programme is the demo middle tier, campaign and PLC term (nil with --no-seed).
+	Programme *programmeResult
 	// Took is the time from start to ready (and seeded).
 	Took time.Duration
 
@@ -209,6 +211,15 @@ func up(ctx context.Context, o upOptions) (*devEnv, error) {
 			return abort(fmt.Errorf("seed demo data: %w", err))
 		}
 		e.Seeded = &res
+		urls := map[string]string{}
+		for _, s := range e.Services {
+			urls[s.Name] = s.URL
+		}
+		prog, err := seedProgramme(ctx, urls, e.Token, idx, o.Tenant)
+		if err != nil {
+			return abort(fmt.Errorf("seed the demo programme: %w", err))
+		}
+		e.Programme = &prog
 	}
 	e.Took = time.Since(start)
 	go func() {
