@@ -1,0 +1,350 @@
+// Package store keeps coaching data in MongoDB, one database per tenant: the aggregates
+// relationships, sessions, ratings and observations (each write with its events in the
+// same document), and the directory's roster as its events tell it (roles, schools,
+// people), kept by the consumer.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/l4l-platform/l4l/libs/idempotency"
+	"github.com/l4l-platform/l4l/libs/mongox"
+	"github.com/l4l-platform/l4l/services/coaching/internal/domain"
+)
+
+// Collections.
+const (
+	Relationships = "relationships"
+	Sessions      = "sessions"
+	Ratings       = "ratings"
+	Observations  = "observations"
+	Roles         = "roles"
+	Schools       = "schools"
+	People        = "people"
+)
+
+// ChangeField orders the change feed: every write sets it to a fresh UUIDv7.
+const ChangeField = "change"
+
+// Indexes are applied to every tenant database.
+var Indexes = mongox.Indexes{
+	Relationships: {
+		// One active coach per coachee and link (see domain.Relationship.ActiveKey).
+		{Keys: bson.D{{Key: "active_key", Value: 1}}, Options: options.Index().SetUnique(true)},
+		{Keys: bson.D{{Key: "coach_id", Value: 1}}},
+		{Keys: bson.D{{Key: ChangeField, Value: 1}}},
+	},
+	Sessions: {
+		{Keys: bson.D{{Key: "relationship_id", Value: 1}}},
+		{Keys: bson.D{{Key: "coachee_id", Value: 1}}},
+		{Keys: bson.D{{Key: ChangeField, Value: 1}}},
+	},
+	Ratings: {
+		{Keys: bson.D{{Key: "head_teacher_id", Value: 1}}},
+		{Keys: bson.D{{Key: ChangeField, Value: 1}}},
+	},
+	Observations: {
+		{Keys: bson.D{{Key: "teacher_id", Value: 1}}},
+		{Keys: bson.D{{Key: ChangeField, Value: 1}}},
+	},
+	Roles:                  nil,
+	Schools:                nil,
+	People:                 nil,
+	idempotency.Collection: nil,
+}
+
+// Store is the coaching service's persistence.
+type Store struct {
+	Relationships mongox.Aggregates[domain.Relationship]
+	Sessions      mongox.Aggregates[domain.Session]
+	Ratings       mongox.Aggregates[domain.Rating]
+	Observations  mongox.Aggregates[domain.Observation]
+	Tenants       *mongox.Tenants
+	notifier      mongox.Notifier
+}
+
+// New makes a store over the tenants' databases; n is told of new outbox entries.
+func New(t *mongox.Tenants, n mongox.Notifier) *Store {
+	return &Store{
+		Tenants:       t,
+		notifier:      n,
+		Relationships: mongox.Aggregates[domain.Relationship]{Name: "relationship", Collection: Relationships, Tenants: t, Notifier: n},
+		Sessions:      mongox.Aggregates[domain.Session]{Name: "session", Collection: Sessions, Tenants: t, Notifier: n},
+		Ratings:       mongox.Aggregates[domain.Rating]{Name: "rating", Collection: Ratings, Tenants: t, Notifier: n},
+		Observations:  mongox.Aggregates[domain.Observation]{Name: "observation", Collection: Observations, Tenants: t, Notifier: n},
+	}
+}
+
+func (s *Store) coll(ctx context.Context, tenant, name string) (*mongo.Collection, error) {
+	db, err := s.Tenants.DB(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return db.Collection(name), nil
+}
+
+func all[T any](ctx context.Context, c *mongo.Collection, filter bson.D, opts ...options.Lister[options.FindOptions]) ([]T, error) {
+	res, err := c.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, mongox.Err(err, c.Name())
+	}
+	out := []T{}
+	if err := res.All(ctx, &out); err != nil {
+		return nil, mongox.Err(err, c.Name())
+	}
+	return out, nil
+}
+
+// Roster reads the tenant's roster.
+func (s *Store) Roster(ctx context.Context, tenant string) (domain.Roster, error) {
+	r := domain.Roster{Schools: map[string]string{}, People: map[string]string{}}
+	c, err := s.coll(ctx, tenant, Roles)
+	if err != nil {
+		return r, err
+	}
+	if r.Assignments, err = all[domain.Assignment](ctx, c, bson.D{{Key: "removed", Value: false}}); err != nil {
+		return r, err
+	}
+	if c, err = s.coll(ctx, tenant, Schools); err != nil {
+		return r, err
+	}
+	schools, err := all[domain.School](ctx, c, bson.D{{Key: "removed", Value: false}})
+	if err != nil {
+		return r, err
+	}
+	for _, sc := range schools {
+		r.Schools[sc.ID] = sc.Unit
+	}
+	if c, err = s.coll(ctx, tenant, People); err != nil {
+		return r, err
+	}
+	people, err := all[domain.Person](ctx, c, bson.D{{Key: "removed", Value: false}})
+	if err != nil {
+		return r, err
+	}
+	for _, p := range people {
+		r.People[p.ID] = p.SchoolID
+	}
+	return r, nil
+}
+
+// apply writes a roster document unless what is stored comes from a newer event: an
+// older event redelivered late must not undo a newer one. Events of one aggregate arrive
+// in order on one partition, so read-then-replace is not raced by another event of it.
+func apply(ctx context.Context, c *mongo.Collection, id string, at time.Time, doc any) (bool, error) {
+	var cur struct {
+		EventTime time.Time `bson:"event_time"`
+	}
+	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+	case err != nil:
+		return false, mongox.Err(err, c.Name())
+	case cur.EventTime.After(at):
+		return false, nil
+	}
+	_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, options.Replace().SetUpsert(true))
+	return err == nil, mongox.Err(err, c.Name())
+}
+
+// ApplyAssignment records a role assignment from the directory.
+func (s *Store) ApplyAssignment(ctx context.Context, tenant string, a domain.Assignment) (bool, error) {
+	c, err := s.coll(ctx, tenant, Roles)
+	if err != nil {
+		return false, err
+	}
+	return apply(ctx, c, a.ID, a.EventTime, a)
+}
+
+// ApplySchool records a school from the directory.
+func (s *Store) ApplySchool(ctx context.Context, tenant string, sc domain.School) (bool, error) {
+	c, err := s.coll(ctx, tenant, Schools)
+	if err != nil {
+		return false, err
+	}
+	return apply(ctx, c, sc.ID, sc.EventTime, sc)
+}
+
+// ApplyPerson records a person from the directory.
+func (s *Store) ApplyPerson(ctx context.Context, tenant string, p domain.Person) (bool, error) {
+	c, err := s.coll(ctx, tenant, People)
+	if err != nil {
+		return false, err
+	}
+	return apply(ctx, c, p.ID, p.EventTime, p)
+}
+
+// ActiveRelationships reads the active relationships matching filter.
+func (s *Store) ActiveRelationships(ctx context.Context, tenant string, filter bson.D) ([]domain.Relationship, error) {
+	return s.Relationships.All(ctx, tenant, append(bson.D{{Key: "status", Value: domain.StatusActive}}, filter...))
+}
+
+// RelationshipsByID reads relationships (active or ended) by id.
+func (s *Store) RelationshipsByID(ctx context.Context, tenant string, ids []string) (map[string]domain.Relationship, error) {
+	out := map[string]domain.Relationship{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rels, err := s.Relationships.All(ctx, tenant, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	for _, r := range rels {
+		out[r.ID] = r
+	}
+	return out, err
+}
+
+// SessionsOf reads the sessions of relationships.
+func (s *Store) SessionsOf(ctx context.Context, tenant string, relationshipIDs []string) ([]domain.Session, error) {
+	if len(relationshipIDs) == 0 {
+		return nil, nil
+	}
+	return s.Sessions.All(ctx, tenant, bson.D{{Key: "relationship_id", Value: bson.D{{Key: "$in", Value: relationshipIDs}}}})
+}
+
+// LastVisits returns each coachee's latest session date.
+func (s *Store) LastVisits(ctx context.Context, tenant string, coachees []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(coachees) == 0 {
+		return out, nil
+	}
+	c, err := s.coll(ctx, tenant, Sessions)
+	if err != nil {
+		return nil, err
+	}
+	// FerretDB has no $max accumulator: read the two fields and take the latest in Go.
+	rows, err := all[struct {
+		CoacheeID string `bson:"coachee_id"`
+		Date      string `bson:"date"`
+	}](ctx, c, bson.D{{Key: mongox.DeletedField, Value: ""}, {Key: "coachee_id", Value: bson.D{{Key: "$in", Value: coachees}}}},
+		options.Find().SetProjection(bson.D{{Key: "coachee_id", Value: 1}, {Key: "date", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if r.Date > out[r.CoacheeID] {
+			out[r.CoacheeID] = r.Date
+		}
+	}
+	return out, nil
+}
+
+// RatingsOf reads the ratings of head teachers.
+func (s *Store) RatingsOf(ctx context.Context, tenant string, headTeachers []string) ([]domain.Rating, error) {
+	if len(headTeachers) == 0 {
+		return nil, nil
+	}
+	return s.Ratings.All(ctx, tenant, bson.D{{Key: "head_teacher_id", Value: bson.D{{Key: "$in", Value: headTeachers}}}})
+}
+
+// Outcome of one item of a batch insert.
+type Outcome int
+
+// Outcomes.
+const (
+	Inserted Outcome = iota
+	Existed
+)
+
+// InsertBatch inserts new aggregates, unordered, in chunks: one bad or repeated item does
+// not stop the others. An item whose id exists already (a tablet uploading again) is
+// reported Existed, not an error. Each document carries its own events.
+func InsertBatch[T any](ctx context.Context, s *Store, a mongox.Aggregates[T], tenant string, items []mongox.New[T]) ([]Outcome, error) {
+	out := make([]Outcome, len(items))
+	c, err := a.Coll(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	const chunk = 500
+	for start := 0; start < len(items); start += chunk {
+		end := min(start+chunk, len(items))
+		docs := make([]any, 0, end-start)
+		for _, it := range items[start:end] {
+			d, err := document(it.Value, it.Events)
+			if err != nil {
+				return nil, err
+			}
+			docs = append(docs, d)
+		}
+		_, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		switch {
+		case err == nil:
+		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
+			for _, we := range bwe.WriteErrors {
+				if !mongo.IsDuplicateKeyError(we) {
+					return nil, mongox.Err(err, a.Name)
+				}
+				out[start+we.Index] = Existed
+			}
+		default:
+			return nil, mongox.Err(err, a.Name)
+		}
+		if s.notifier != nil {
+			var ids []any
+			for i, it := range items[start:end] {
+				if out[start+i] == Inserted && len(it.Events) > 0 {
+					ids = append(ids, it.ID)
+				}
+			}
+			if len(ids) > 0 {
+				s.notifier.Notify(c, ids...)
+			}
+		}
+	}
+	return out, nil
+}
+
+// document is the stored form of a new aggregate: its fields, version 1, alive, and its
+// events in the outbox — the same shape mongox.Aggregates writes.
+func document(v any, evs []mongox.Event) (bson.D, error) {
+	raw, err := bson.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var d bson.D
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return nil, err
+	}
+	d = append(d, bson.E{Key: mongox.VersionField, Value: int64(1)}, bson.E{Key: mongox.DeletedField, Value: ""})
+	if len(evs) > 0 {
+		d = append(d, bson.E{Key: mongox.OutboxField, Value: evs})
+	}
+	return d, nil
+}
+
+// Changes reads up to limit documents of a collection changed after since (and not after
+// upTo), matching scope, in change order.
+func Changes[T any](ctx context.Context, s *Store, tenant, collection string, scope bson.D, since, upTo string, limit int) ([]T, []string, error) {
+	c, err := s.coll(ctx, tenant, collection)
+	if err != nil {
+		return nil, nil, err
+	}
+	rng := bson.D{{Key: "$lte", Value: upTo}}
+	if since != "" {
+		rng = append(rng, bson.E{Key: "$gt", Value: since})
+	}
+	filter := append(bson.D{{Key: ChangeField, Value: rng}}, scope...)
+	res, err := c.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: ChangeField, Value: 1}}).SetLimit(int64(limit)).
+		SetProjection(bson.D{{Key: mongox.OutboxField, Value: 0}}))
+	if err != nil {
+		return nil, nil, mongox.Err(err, collection)
+	}
+	defer res.Close(ctx)
+	var items []T
+	var changes []string
+	for res.Next(ctx) {
+		var v T
+		if err := res.Decode(&v); err != nil {
+			return nil, nil, err
+		}
+		ch, _ := res.Current.Lookup(ChangeField).StringValueOK()
+		items = append(items, v)
+		changes = append(changes, ch)
+	}
+	return items, changes, mongox.Err(res.Err(), collection)
+}
