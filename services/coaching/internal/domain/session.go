@@ -215,7 +215,7 @@ func NewSession(t Tenant, f SessionFields, sc SessionContext, caller string, now
 	}
 	s := Session{ID: id, RelationshipID: rel.ID, Link: rel.Link, CoachID: rel.CoachID, CoachRole: rel.CoachRole,
 		CoacheeID: rel.CoacheeID, CoacheeRole: rel.CoacheeRole, Date: f.Date, Mode: f.Mode, DurationMinutes: f.DurationMinutes,
-		FocusAreas: dedupe(f.FocusAreas), Notes: f.Notes, Goals: nonNil(f.Goals), FollowUps: nonNil(f.FollowUps),
+		FocusAreas: nonNil(dedupe(f.FocusAreas)), Notes: f.Notes, Goals: nonNil(f.Goals), FollowUps: nonNil(f.FollowUps),
 		ObserverID: f.ObserverID, Observed: f.ObserverID != "", Units: rel.Units, CreatedAt: now,
 		Parties: dedupe([]string{rel.CoachID, rel.CoacheeID, f.ObserverID}), Change: NewChange(), Actions: []Action{}}
 	for i, a := range f.Actions {

@@ -174,6 +174,9 @@ func Directory(s *store.Store, profiles *profile.Registry, now func() time.Time)
 			return nil // a tenant of a country this deployment does not serve
 		}
 		t := domain.Tenant{Code: e.Tenant, Profile: idx}
+		if err := s.Open(ctx, t.Code); err != nil {
+			return err
+		}
 		parts := strings.Split(e.Type, ".")
 		verb := parts[len(parts)-2]
 		var changed bool

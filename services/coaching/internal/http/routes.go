@@ -94,6 +94,10 @@ func (a *API) tenant(c *gin.Context) {
 		web.Fail(c, problem.New(problem.NotFound, "no tenant %q: tenants are the district codes of the country profiles", code))
 		return
 	}
+	if err := a.Store.Open(c.Request.Context(), code); err != nil {
+		web.Fail(c, err)
+		return
+	}
 	c.Set(tenantKey, domain.Tenant{Code: code, Profile: idx})
 	c.Next()
 }

@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -57,6 +58,20 @@ var Indexes = mongox.Indexes{
 	Schools:                nil,
 	People:                 nil,
 	idempotency.Collection: nil,
+}
+
+// opening serialises the first use of a tenant database. Its consumer and its HTTP
+// handlers may both touch a new tenant at once, and FerretDB drops the connection when two
+// createIndexes of one new database run concurrently (seen here as a 503 "connection
+// closed"); libs/mongox.Tenants.DB does not serialise them (reported).
+var opening sync.Mutex
+
+// Open prepares the tenant's database (indexes) once, before anything else uses it.
+func (s *Store) Open(ctx context.Context, tenant string) error {
+	opening.Lock()
+	defer opening.Unlock()
+	_, err := s.Tenants.DB(ctx, tenant)
+	return err
 }
 
 // Store is the coaching service's persistence.
