@@ -113,7 +113,11 @@ func planLink(t Tenant, l Link, r Roster, active []Assignment, current []Relatio
 		coachees[a.PersonID] = coacheeSpot{person: a.PersonID, start: a.StartDate, place: p}
 	}
 
-	end := func(rel Relationship, reason string) { ch.End = append(ch.End, Ending{ID: rel.ID, Reason: reason}) }
+	endedNow := map[string]bool{}
+	end := func(rel Relationship, reason string) {
+		ch.End = append(ch.End, Ending{ID: rel.ID, Reason: reason})
+		endedNow[rel.CoacheeID] = true
+	}
 	kept := map[string]Relationship{} // coachee → relationship
 	load := map[string]int{}
 	for _, rel := range current {
@@ -162,14 +166,14 @@ func planLink(t Tenant, l Link, r Roster, active []Assignment, current []Relatio
 		g := coachees[id].place.Group
 		groups[g] = append(groups[g], id)
 	}
+	// A relationship starts when both are in post (an upload from a tablet that was
+	// offline since may log sessions from then), except when it takes over from one
+	// ended now: then it starts today, after the previous one.
 	startOf := func(coach, coachee string) string {
-		s := today
-		for _, d := range []string{start[coach], coachees[coachee].start} {
-			if d > s {
-				s = d
-			}
+		if endedNow[coachee] {
+			return today
 		}
-		return s
+		return max(start[coach], coachees[coachee].start)
 	}
 	assign := func(coach, coachee string) {
 		rel := newRelationship(l, coach, l.CoachRole, coachee, coachees[coachee].place, SourceAuto, startOf(coach, coachee), now)

@@ -83,6 +83,9 @@ func (b *batch) reject(kind string, i int, id string, err error) ItemResult {
 // internal reports whether err is ours rather than the item's (it fails the whole upload,
 // so that the client retries it).
 func internal(err error) bool {
+	if err == nil {
+		return false
+	}
 	k := problem.KindOf(err)
 	return k == problem.Internal || k == problem.Unavailable
 }
