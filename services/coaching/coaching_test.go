@@ -208,13 +208,18 @@ func TestSessionsActionsRatingsAndRhythm(t *testing.T) {
 	standards := func() (bool, []struct {
 		Area  string
 		Level int
-	}) { r := env.Do(servicetest.Request{Method: "GET", Path: base + "/head-teachers/ht-2/standards", Token: lll}); var v struct {
-		MeetsAll bool `json:"meets_all_standards"`
-		Areas    []struct {
-			Area  string
-			Level int
+	}) {
+		r := env.Do(servicetest.Request{Method: "GET", Path: base + "/head-teachers/ht-2/standards", Token: lll})
+		var v struct {
+			MeetsAll bool `json:"meets_all_standards"`
+			Areas    []struct {
+				Area  string
+				Level int
+			}
 		}
-	}; r.JSON(t, &v); return v.MeetsAll, v.Areas }
+		r.JSON(t, &v)
+		return v.MeetsAll, v.Areas
+	}
 	if all, _ := standards(); all {
 		t.Fatal("meets all standards with leading_teaching at 2")
 	}
