@@ -37,16 +37,16 @@ var Definition = service.Definition{
 	Name:    Name,
 	OpenAPI: OpenAPI,
 	Indexes: store.Indexes,
-	Outbox:  []string{store.Relationships, store.Sessions, store.Ratings, store.Observations},
+	Outbox:  []string{store.Relationships, store.Uploads},
 	Routes: func(d *service.Deps, v1 *gin.RouterGroup) error {
-		api := &http.API{Store: store.New(d.Tenants, d.Relay), Profiles: d.Profiles, Now: now, FeedLag: FeedLag}
+		api := &http.API{Store: events.NewStore(d.Tenants, d.Relay), Profiles: d.Profiles, Now: now, FeedLag: FeedLag}
 		api.Register(v1)
 		return nil
 	},
 	Subscriptions: []service.Subscription{{
 		Topics: []string{libevents.Topic("directory")},
 		Handler: func(d *service.Deps) libevents.Handler {
-			return events.Directory(store.New(d.Tenants, d.Relay), d.Profiles, now)
+			return events.Directory(events.NewStore(d.Tenants, d.Relay), d.Profiles, now)
 		},
 	}},
 }

@@ -254,3 +254,40 @@ func Reconcile(ctx context.Context, s *store.Store, t domain.Tenant, now time.Ti
 	}
 	return ch, nil
 }
+
+// Rebuild makes again the event of a stored session, rating or observation, for an
+// upload that was interrupted before its events were written (store.Recover).
+func Rebuild(tenant, collection string, record bson.Raw) ([]events.Envelope, error) {
+	var e events.Envelope
+	var err error
+	switch collection {
+	case store.Sessions:
+		var v domain.Session
+		if err = bson.Unmarshal(record, &v); err == nil {
+			e, err = ForSession(tenant, v)
+		}
+	case store.Ratings:
+		var v domain.Rating
+		if err = bson.Unmarshal(record, &v); err == nil {
+			e, err = ForRating(tenant, v)
+		}
+	case store.Observations:
+		var v domain.Observation
+		if err = bson.Unmarshal(record, &v); err == nil {
+			e, err = ForObservation(tenant, v)
+		}
+	default:
+		return nil, fmt.Errorf("no events for records of %s", collection)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []events.Envelope{e}, nil
+}
+
+// NewStore is the store with its events' rebuilder.
+func NewStore(t *mongox.Tenants, n mongox.Notifier) *store.Store {
+	s := store.New(t, n)
+	s.Rebuild = Rebuild
+	return s
+}

@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/l4l-platform/l4l/libs/auth"
+	libevents "github.com/l4l-platform/l4l/libs/events"
 	"github.com/l4l-platform/l4l/libs/mongox"
 	"github.com/l4l-platform/l4l/libs/problem"
 	"github.com/l4l-platform/l4l/services/coaching/internal/domain"
@@ -167,7 +168,7 @@ func (b *batch) sessions(items []domain.SessionFields) ([]ItemResult, []domain.S
 		news = append(news, mongox.New[domain.Session]{ID: s.ID, Value: s, Events: []mongox.Event{ev}})
 		index = append(index, i)
 	}
-	outcomes, err := store.InsertBatch(b.ctx, b.a.Store, b.a.Store.Sessions, b.t.Code, news)
+	outcomes, err := b.a.Store.Commit(b.ctx, b.t.Code, itemsOf(store.Sessions, news))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -175,6 +176,18 @@ func (b *batch) sessions(items []domain.SessionFields) ([]ItemResult, []domain.S
 		results[index[j]] = ItemResult{Kind: "session", Index: index[j], ID: news[j].ID, Status: statusOf(o)}
 	}
 	return results, valid, nil
+}
+
+func itemsOf[T any](coll string, news []mongox.New[T]) []store.Item {
+	out := make([]store.Item, len(news))
+	for i, n := range news {
+		evs := make([]libevents.Envelope, 0, len(n.Events))
+		for _, e := range n.Events {
+			evs = append(evs, e.(libevents.Envelope))
+		}
+		out[i] = store.Item{Collection: coll, ID: n.ID, Value: n.Value, Events: evs}
+	}
+	return out
 }
 
 func statusOf(o store.Outcome) string {
@@ -262,7 +275,7 @@ func (b *batch) ratings(items []domain.RatingFields) ([]ItemResult, []domain.Rat
 		news = append(news, mongox.New[domain.Rating]{ID: r.ID, Value: r, Events: []mongox.Event{ev}})
 		index = append(index, i)
 	}
-	outcomes, err := store.InsertBatch(b.ctx, b.a.Store, b.a.Store.Ratings, b.t.Code, news)
+	outcomes, err := b.a.Store.Commit(b.ctx, b.t.Code, itemsOf(store.Ratings, news))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -335,7 +348,7 @@ func (b *batch) observations(items []domain.ObservationFields) ([]ItemResult, []
 		news = append(news, mongox.New[domain.Observation]{ID: o.ID, Value: o, Events: []mongox.Event{ev}})
 		index = append(index, i)
 	}
-	outcomes, err := store.InsertBatch(b.ctx, b.a.Store, b.a.Store.Observations, b.t.Code, news)
+	outcomes, err := b.a.Store.Commit(b.ctx, b.t.Code, itemsOf(store.Observations, news))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/l4l-platform/l4l/libs/events"
 	"github.com/l4l-platform/l4l/libs/idempotency"
 	"github.com/l4l-platform/l4l/libs/mongox"
 	"github.com/l4l-platform/l4l/services/coaching/internal/domain"
@@ -25,10 +26,15 @@ const (
 	Sessions      = "sessions"
 	Ratings       = "ratings"
 	Observations  = "observations"
-	Roles         = "roles"
-	Schools       = "schools"
-	People        = "people"
+	// Uploads hold the events of sessions, ratings and observations (see Commit).
+	Uploads = "uploads"
+	Roles   = "roles"
+	Schools = "schools"
+	People  = "people"
 )
+
+// UploadField names, on a record, the upload that wrote it.
+const UploadField = "upload"
 
 // ChangeField orders the change feed: every write sets it to a fresh UUIDv7.
 const ChangeField = "change"
@@ -54,6 +60,7 @@ var Indexes = mongox.Indexes{
 		{Keys: bson.D{{Key: "teacher_id", Value: 1}}},
 		{Keys: bson.D{{Key: ChangeField, Value: 1}}},
 	},
+	Uploads:                {{Keys: bson.D{{Key: "pending", Value: 1}}}},
 	Roles:                  nil,
 	Schools:                nil,
 	People:                 nil,
@@ -67,10 +74,15 @@ var Indexes = mongox.Indexes{
 var opening sync.Mutex
 
 // Open prepares the tenant's database (indexes) once, before anything else uses it.
+// It also finishes uploads an earlier run left pending (see Commit), at most every
+// RecoverAfter.
 func (s *Store) Open(ctx context.Context, tenant string) error {
 	opening.Lock()
-	defer opening.Unlock()
 	_, err := s.Tenants.DB(ctx, tenant)
+	opening.Unlock()
+	if err == nil {
+		s.recoverNow(ctx, tenant)
+	}
 	return err
 }
 
@@ -81,7 +93,9 @@ type Store struct {
 	Ratings       mongox.Aggregates[domain.Rating]
 	Observations  mongox.Aggregates[domain.Observation]
 	Tenants       *mongox.Tenants
-	notifier      mongox.Notifier
+	// Rebuild makes the events of records Recover finds (set by the events package).
+	Rebuild  Rebuild
+	notifier mongox.Notifier
 }
 
 // New makes a store over the tenants' databases; n is told of new outbox entries.
@@ -265,53 +279,183 @@ const (
 	Existed
 )
 
-// InsertBatch inserts new aggregates, unordered, in chunks: one bad or repeated item does
-// not stop the others. An item whose id exists already (a tablet uploading again) is
-// reported Existed, not an error. Each document carries its own events.
-func InsertBatch[T any](ctx context.Context, s *Store, a mongox.Aggregates[T], tenant string, items []mongox.New[T]) ([]Outcome, error) {
-	out := make([]Outcome, len(items))
-	c, err := a.Coll(ctx, tenant)
+// Item is one record of an upload, for Commit: the collection, the aggregate and its events.
+type Item struct {
+	Collection string
+	ID         string
+	Value      any
+	Events     []events.Envelope
+}
+
+// uploadItem names an item of an upload.
+type uploadItem struct {
+	Collection string `bson:"c"`
+	ID         string `bson:"i"`
+}
+
+// upload is the document of one upload in the Uploads collection: first, pending, the
+// items it is about to insert; then, once they are in, the events of those it inserted,
+// in its outbox for the relay.
+type upload struct {
+	ID        string       `bson:"_id"`
+	Pending   bool         `bson:"pending"`
+	CreatedAt time.Time    `bson:"created_at"`
+	Items     []uploadItem `bson:"items,omitempty"`
+}
+
+// Rebuild makes again the events of a stored record (by collection), for Recover.
+type Rebuild func(tenant, collection string, record bson.Raw) ([]events.Envelope, error)
+
+// Commit writes an upload's records (sessions, ratings, observations) with their events.
+//
+// Why not each record with its own outbox, as elsewhere: the relay clears outboxes one
+// document at a time, and on FerretDB each of those updates scans the collection, so an
+// upload of 200 sessions into a collection of 10,000 kept the service's one connection
+// busy for seconds and starved the uploads themselves. Here the events of an upload ride
+// in one small document instead, in three steps, each a single-document write or an
+// idempotent insert:
+//  1. the upload's document is inserted, pending, naming its items;
+//  2. the items are inserted, each marked with the upload (unordered: an id already
+//     stored is Existed, so a tablet uploading again creates nothing twice and publishes
+//     nothing twice);
+//  3. the upload's document gets the events of the items it inserted in its outbox and
+//     stops being pending, in one update.
+//
+// A crash or an outage between 1 and 3 leaves the upload pending; Recover finishes it
+// from the items marked with it, rebuilding their events.
+func (s *Store) Commit(ctx context.Context, tenant string, items []Item) ([]Outcome, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	c, err := s.coll(ctx, tenant, Uploads)
 	if err != nil {
 		return nil, err
 	}
-	const chunk = 500
-	for start := 0; start < len(items); start += chunk {
-		end := min(start+chunk, len(items))
-		docs := make([]any, 0, end-start)
-		for _, it := range items[start:end] {
-			d, err := document(it.Value, it.Events)
-			if err != nil {
-				return nil, err
-			}
-			docs = append(docs, d)
+	up := upload{ID: domain.NewID(), Pending: true, CreatedAt: time.Now().UTC()}
+	docs := make([]bson.D, len(items))
+	for i, it := range items {
+		d, err := document(it.Value, nil)
+		if err != nil {
+			return nil, err
 		}
-		_, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		docs[i] = append(d, bson.E{Key: UploadField, Value: up.ID})
+		up.Items = append(up.Items, uploadItem{Collection: it.Collection, ID: it.ID})
+	}
+	if _, err := c.InsertOne(ctx, up); err != nil {
+		return nil, mongox.Err(err, "upload")
+	}
+	out := make([]Outcome, len(items))
+	byColl := map[string][]int{}
+	for i, it := range items {
+		byColl[it.Collection] = append(byColl[it.Collection], i)
+	}
+	for coll, idx := range byColl {
+		target, err := s.coll(ctx, tenant, coll)
+		if err != nil {
+			return nil, err
+		}
+		part := make([]any, len(idx))
+		for k, i := range idx {
+			part[k] = docs[i]
+		}
+		_, err = target.InsertMany(ctx, part, options.InsertMany().SetOrdered(false))
 		var bwe mongo.BulkWriteException
 		switch {
 		case err == nil:
 		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
 			for _, we := range bwe.WriteErrors {
 				if !mongo.IsDuplicateKeyError(we) {
-					return nil, mongox.Err(err, a.Name)
+					return nil, mongox.Err(err, coll)
 				}
-				out[start+we.Index] = Existed
+				out[idx[we.Index]] = Existed
 			}
 		default:
-			return nil, mongox.Err(err, a.Name)
-		}
-		if s.notifier != nil {
-			var ids []any
-			for i, it := range items[start:end] {
-				if out[start+i] == Inserted && len(it.Events) > 0 {
-					ids = append(ids, it.ID)
-				}
-			}
-			if len(ids) > 0 {
-				s.notifier.Notify(c, ids...)
-			}
+			return nil, mongox.Err(err, coll)
 		}
 	}
-	return out, nil
+	var evs []events.Envelope
+	for i, it := range items {
+		if out[i] == Inserted {
+			evs = append(evs, it.Events...)
+		}
+	}
+	return out, s.publish(ctx, c, up.ID, evs)
+}
+
+// publish ends an upload: its events into its outbox, no longer pending.
+func (s *Store) publish(ctx context.Context, c *mongo.Collection, id string, evs []events.Envelope) error {
+	set := bson.D{{Key: "pending", Value: false}}
+	if len(evs) > 0 {
+		set = append(set, bson.E{Key: mongox.OutboxField, Value: evs})
+	}
+	if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "pending", Value: true}},
+		bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: bson.D{{Key: "items", Value: ""}}}}); err != nil {
+		return mongox.Err(err, "upload")
+	}
+	if len(evs) > 0 && s.notifier != nil {
+		s.notifier.Notify(c, id)
+	}
+	return nil
+}
+
+// RecoverAfter is how old a pending upload must be before Recover finishes it (an upload
+// in progress is younger).
+const RecoverAfter = 30 * time.Second
+
+var lastRecover sync.Map // tenant → time.Time
+
+// recoverNow runs Recover at most once per RecoverAfter per tenant, before a new upload.
+func (s *Store) recoverNow(ctx context.Context, tenant string) {
+	if s.Rebuild == nil {
+		return
+	}
+	if t, ok := lastRecover.Load(tenant); ok && time.Since(t.(time.Time)) < RecoverAfter {
+		return
+	}
+	lastRecover.Store(tenant, time.Now())
+	_ = s.Recover(ctx, tenant, RecoverAfter)
+}
+
+// Recover finishes uploads left pending for longer than olderThan.
+func (s *Store) Recover(ctx context.Context, tenant string, olderThan time.Duration) error {
+	c, err := s.coll(ctx, tenant, Uploads)
+	if err != nil {
+		return err
+	}
+	pending, err := all[upload](ctx, c, bson.D{{Key: "pending", Value: true}, {Key: "created_at", Value: bson.D{{Key: "$lt", Value: time.Now().UTC().Add(-olderThan)}}}})
+	if err != nil {
+		return err
+	}
+	for _, up := range pending {
+		byColl := map[string][]string{}
+		for _, it := range up.Items {
+			byColl[it.Collection] = append(byColl[it.Collection], it.ID)
+		}
+		var evs []events.Envelope
+		for coll, ids := range byColl {
+			target, err := s.coll(ctx, tenant, coll)
+			if err != nil {
+				return err
+			}
+			// Only the items this upload inserted carry its mark; the others were stored
+			// before (and published then) or never made it (the device uploads them again).
+			stored, err := all[bson.Raw](ctx, target, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: UploadField, Value: up.ID}})
+			if err != nil {
+				return err
+			}
+			for _, raw := range stored {
+				e, err := s.Rebuild(tenant, coll, raw)
+				if err != nil {
+					return err
+				}
+				evs = append(evs, e...)
+			}
+		}
+		if err := s.publish(ctx, c, up.ID, evs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // document is the stored form of a new aggregate: its fields, version 1, alive, and its
