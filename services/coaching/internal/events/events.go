@@ -179,7 +179,6 @@ func Directory(s *store.Store, profiles *profile.Registry, now func() time.Time)
 		}
 		parts := strings.Split(e.Type, ".")
 		verb := parts[len(parts)-2]
-		var changed bool
 		var err error
 		switch {
 		case strings.HasPrefix(e.Type, "org.l4l.directory.role."):
@@ -187,14 +186,14 @@ func Directory(s *store.Store, profiles *profile.Registry, now func() time.Time)
 			if err := e.DecodeData(&d); err != nil || d.AssignmentID == "" {
 				return events.Permanent(fmt.Errorf("role event %s: bad data: %v", e.ID, err))
 			}
-			changed, err = s.ApplyAssignment(ctx, t.Code, domain.Assignment{ID: d.AssignmentID, PersonID: d.PersonID, Role: d.Role,
+			_, err = s.ApplyAssignment(ctx, t.Code, domain.Assignment{ID: d.AssignmentID, PersonID: d.PersonID, Role: d.Role,
 				Unit: d.Unit, StartDate: d.StartDate, EndDate: d.EndDate, Removed: verb == "removed", EventTime: e.Time})
 		case strings.HasPrefix(e.Type, "org.l4l.directory.school."):
 			var d dirSchool
 			if err := e.DecodeData(&d); err != nil || d.SchoolID == "" {
 				return events.Permanent(fmt.Errorf("school event %s: bad data: %v", e.ID, err))
 			}
-			changed, err = s.ApplySchool(ctx, t.Code, domain.School{ID: d.SchoolID, Unit: d.Unit, Removed: verb == "deleted", EventTime: e.Time})
+			_, err = s.ApplySchool(ctx, t.Code, domain.School{ID: d.SchoolID, Unit: d.Unit, Removed: verb == "deleted", EventTime: e.Time})
 		case strings.HasPrefix(e.Type, "org.l4l.directory.person."):
 			var d dirPerson
 			if err := e.DecodeData(&d); err != nil || d.PersonID == "" {
@@ -210,7 +209,6 @@ func Directory(s *store.Store, profiles *profile.Registry, now func() time.Time)
 		}
 		// Even when this event changed nothing (a redelivery), a previous attempt may have
 		// stopped between the roster and the relationships: plan again, it is idempotent.
-		_ = changed
 		_, err = Reconcile(ctx, s, t, now())
 		return err
 	}
