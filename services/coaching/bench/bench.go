@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -51,13 +52,15 @@ type Result struct {
 	// Sync is the wall time of all uploads through POST /sync; Raw that of the raw
 	// driver's InsertMany of the same documents.
 	Sync, Raw time.Duration
+	// Retries counts uploads answered 503 or 409 (busy) and sent again.
+	Retries int
 	// SyncRate and RawRate are sessions per second; Ratio is SyncRate / RawRate.
 	SyncRate, RawRate, Ratio float64
 }
 
 func (r Result) String() string {
-	return fmt.Sprintf("batch sync of %d sessions (batches of %d, %d clients): %.0f sessions/s (%.2f s); raw InsertMany ceiling %.0f docs/s (%.2f s); ratio %.2f",
-		r.Sessions, r.Batch, r.Clients, r.SyncRate, r.Sync.Seconds(), r.RawRate, r.Raw.Seconds(), r.Ratio)
+	return fmt.Sprintf("batch sync of %d sessions (batches of %d, %d clients): %.0f sessions/s (%.2f s, %d uploads retried); raw InsertMany ceiling %.0f docs/s (%.2f s); ratio %.2f",
+		r.Sessions, r.Batch, r.Clients, r.SyncRate, r.Sync.Seconds(), r.Retries, r.RawRate, r.Raw.Seconds(), r.Ratio)
 }
 
 const tenant = "rw-gasabo"
@@ -150,6 +153,7 @@ func BatchSync(ctx context.Context, o Options) (Result, error) {
 
 	api := svc.URL + "/v1/tenants/" + tenant + "/sync"
 	var wg sync.WaitGroup
+	var retries atomic.Int64
 	errs := make(chan error, o.Clients)
 	start := time.Now()
 	for c := range o.Clients {
@@ -170,6 +174,7 @@ func BatchSync(ctx context.Context, o Options) (Result, error) {
 					if err == nil {
 						break
 					}
+					retries.Add(1)
 					if !errors.Is(err, errBusy) || attempt == 20 {
 						errs <- err
 						return
@@ -185,7 +190,7 @@ func BatchSync(ctx context.Context, o Options) (Result, error) {
 	if err := <-errs; err != nil {
 		return Result{}, err
 	}
-	res := Result{Sessions: o.Sessions, Batch: o.Batch, Clients: o.Clients, Sync: took, Raw: raw,
+	res := Result{Sessions: o.Sessions, Batch: o.Batch, Clients: o.Clients, Sync: took, Raw: raw, Retries: int(retries.Load()),
 		SyncRate: float64(o.Sessions) / took.Seconds(), RawRate: float64(o.Sessions) / raw.Seconds()}
 	res.Ratio = res.SyncRate / res.RawRate
 	return res, nil
@@ -216,7 +221,7 @@ func post(ctx context.Context, url, tok, key string, items []map[string]any) err
 		Created int `json:"created"`
 	}
 	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode == http.StatusServiceUnavailable {
+	if res.StatusCode == http.StatusServiceUnavailable || res.StatusCode == http.StatusConflict {
 		return errBusy
 	}
 	if res.StatusCode != http.StatusOK || json.Unmarshal(b, &out) != nil || out.Created != len(items) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/l4l-platform/l4l/libs/devstack"
 	libevents "github.com/l4l-platform/l4l/libs/events"
@@ -40,6 +41,7 @@ func TestCommitAndRecover(t *testing.T) {
 	}
 	db, _ := s.Tenants.DB(ctx, tenant)
 	uploads := db.Collection(store.Uploads)
+	carriers := db.Collection(store.UploadOutbox)
 	item := func(id string) store.Item {
 		v := session(id)
 		ev, err := ForSession(tenant, v)
@@ -50,12 +52,16 @@ func TestCommitAndRecover(t *testing.T) {
 	}
 	outboxes := func() (pending int, subjects []string) {
 		var docs []uploadDoc
-		cur, err := uploads.Find(ctx, bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cur.All(ctx, &docs); err != nil {
-			t.Fatal(err)
+		for _, c := range []*mongo.Collection{uploads, carriers} {
+			cur, err := c.Find(ctx, bson.D{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var some []uploadDoc
+			if err := cur.All(ctx, &some); err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, some...)
 		}
 		for _, d := range docs {
 			if d.Pending {
