@@ -1,0 +1,548 @@
+// Package store keeps coaching data in MongoDB, one database per tenant: the aggregates
+// relationships, sessions, ratings and observations (each write with its events in the
+// same document), and the directory's roster as its events tell it (roles, schools,
+// people), kept by the consumer.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/idempotency"
+	"github.com/l4l-platform/l4l/libs/mongox"
+	"github.com/l4l-platform/l4l/services/coaching/internal/domain"
+)
+
+// Collections.
+const (
+	Relationships = "relationships"
+	Sessions      = "sessions"
+	Ratings       = "ratings"
+	Observations  = "observations"
+	// Uploads name the records of uploads in progress, UploadOutbox holds their events
+	// (see Commit).
+	Uploads      = "uploads"
+	UploadOutbox = "upload_outbox"
+	Roles        = "roles"
+	Schools      = "schools"
+	People       = "people"
+)
+
+// UploadField names, on a record, the upload that wrote it.
+const UploadField = "upload"
+
+// ChangeField orders the change feed: every write sets it to a fresh UUIDv7.
+const ChangeField = "change"
+
+// Indexes are applied to every tenant database.
+var Indexes = mongox.Indexes{
+	Relationships: {
+		// One active coach per coachee and link (see domain.Relationship.ActiveKey).
+		{Keys: bson.D{{Key: "active_key", Value: 1}}, Options: options.Index().SetUnique(true)},
+		{Keys: bson.D{{Key: "coach_id", Value: 1}}},
+		{Keys: bson.D{{Key: ChangeField, Value: 1}}},
+	},
+	Sessions: {
+		{Keys: bson.D{{Key: "relationship_id", Value: 1}}},
+		{Keys: bson.D{{Key: "coachee_id", Value: 1}}},
+		{Keys: bson.D{{Key: ChangeField, Value: 1}}},
+	},
+	Ratings: {
+		{Keys: bson.D{{Key: "head_teacher_id", Value: 1}}},
+		{Keys: bson.D{{Key: ChangeField, Value: 1}}},
+	},
+	Observations: {
+		{Keys: bson.D{{Key: "teacher_id", Value: 1}}},
+		{Keys: bson.D{{Key: ChangeField, Value: 1}}},
+	},
+	Uploads:                {{Keys: bson.D{{Key: "pending", Value: 1}}}},
+	UploadOutbox:           {{Keys: bson.D{{Key: "carries", Value: 1}}}},
+	Roles:                  nil,
+	Schools:                nil,
+	People:                 nil,
+	idempotency.Collection: nil,
+}
+
+// opening serialises the first use of a tenant database. Its consumer and its HTTP
+// handlers may both touch a new tenant at once, and FerretDB drops the connection when two
+// createIndexes of one new database run concurrently (seen here as a 503 "connection
+// closed"); libs/mongox.Tenants.DB does not serialise them (reported).
+var opening sync.Mutex
+
+// Open prepares the tenant's database (indexes) once, before anything else uses it.
+// It also finishes uploads an earlier run left pending (see Commit), at most every
+// RecoverAfter.
+func (s *Store) Open(ctx context.Context, tenant string) error {
+	opening.Lock()
+	_, err := s.Tenants.DB(ctx, tenant)
+	opening.Unlock()
+	if err == nil {
+		s.recoverNow(ctx, tenant)
+	}
+	return err
+}
+
+// Store is the coaching service's persistence.
+type Store struct {
+	Relationships mongox.Aggregates[domain.Relationship]
+	Sessions      mongox.Aggregates[domain.Session]
+	Ratings       mongox.Aggregates[domain.Rating]
+	Observations  mongox.Aggregates[domain.Observation]
+	Tenants       *mongox.Tenants
+	// Rebuild makes the events of records Recover finds (set by the events package).
+	Rebuild  Rebuild
+	notifier mongox.Notifier
+}
+
+// New makes a store over the tenants' databases; n is told of new outbox entries.
+func New(t *mongox.Tenants, n mongox.Notifier) *Store {
+	return &Store{
+		Tenants:       t,
+		notifier:      n,
+		Relationships: mongox.Aggregates[domain.Relationship]{Name: "relationship", Collection: Relationships, Tenants: t, Notifier: n},
+		Sessions:      mongox.Aggregates[domain.Session]{Name: "session", Collection: Sessions, Tenants: t, Notifier: n},
+		Ratings:       mongox.Aggregates[domain.Rating]{Name: "rating", Collection: Ratings, Tenants: t, Notifier: n},
+		Observations:  mongox.Aggregates[domain.Observation]{Name: "observation", Collection: Observations, Tenants: t, Notifier: n},
+	}
+}
+
+func (s *Store) coll(ctx context.Context, tenant, name string) (*mongo.Collection, error) {
+	db, err := s.Tenants.DB(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return db.Collection(name), nil
+}
+
+func all[T any](ctx context.Context, c *mongo.Collection, filter bson.D, opts ...options.Lister[options.FindOptions]) ([]T, error) {
+	res, err := c.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, mongox.Err(err, c.Name())
+	}
+	out := []T{}
+	if err := res.All(ctx, &out); err != nil {
+		return nil, mongox.Err(err, c.Name())
+	}
+	return out, nil
+}
+
+// Roster reads the tenant's roster.
+func (s *Store) Roster(ctx context.Context, tenant string) (domain.Roster, error) {
+	r := domain.Roster{Schools: map[string]string{}, People: map[string]string{}}
+	c, err := s.coll(ctx, tenant, Roles)
+	if err != nil {
+		return r, err
+	}
+	if r.Assignments, err = all[domain.Assignment](ctx, c, bson.D{{Key: "removed", Value: false}}); err != nil {
+		return r, err
+	}
+	if c, err = s.coll(ctx, tenant, Schools); err != nil {
+		return r, err
+	}
+	schools, err := all[domain.School](ctx, c, bson.D{{Key: "removed", Value: false}})
+	if err != nil {
+		return r, err
+	}
+	for _, sc := range schools {
+		r.Schools[sc.ID] = sc.Unit
+	}
+	if c, err = s.coll(ctx, tenant, People); err != nil {
+		return r, err
+	}
+	people, err := all[domain.Person](ctx, c, bson.D{{Key: "removed", Value: false}})
+	if err != nil {
+		return r, err
+	}
+	for _, p := range people {
+		r.People[p.ID] = p.SchoolID
+	}
+	return r, nil
+}
+
+// apply writes a roster document unless what is stored comes from a newer event: an
+// older event redelivered late must not undo a newer one. Events of one aggregate arrive
+// in order on one partition, so read-then-replace is not raced by another event of it.
+func apply(ctx context.Context, c *mongo.Collection, id string, at time.Time, doc any) (bool, error) {
+	var cur struct {
+		EventTime time.Time `bson:"event_time"`
+	}
+	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+	case err != nil:
+		return false, mongox.Err(err, c.Name())
+	case cur.EventTime.After(at):
+		return false, nil
+	}
+	_, err = c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, options.Replace().SetUpsert(true))
+	return err == nil, mongox.Err(err, c.Name())
+}
+
+// ApplyAssignment records a role assignment from the directory.
+func (s *Store) ApplyAssignment(ctx context.Context, tenant string, a domain.Assignment) (bool, error) {
+	c, err := s.coll(ctx, tenant, Roles)
+	if err != nil {
+		return false, err
+	}
+	return apply(ctx, c, a.ID, a.EventTime, a)
+}
+
+// ApplySchool records a school from the directory.
+func (s *Store) ApplySchool(ctx context.Context, tenant string, sc domain.School) (bool, error) {
+	c, err := s.coll(ctx, tenant, Schools)
+	if err != nil {
+		return false, err
+	}
+	return apply(ctx, c, sc.ID, sc.EventTime, sc)
+}
+
+// ApplyPerson records a person from the directory.
+func (s *Store) ApplyPerson(ctx context.Context, tenant string, p domain.Person) (bool, error) {
+	c, err := s.coll(ctx, tenant, People)
+	if err != nil {
+		return false, err
+	}
+	return apply(ctx, c, p.ID, p.EventTime, p)
+}
+
+// ActiveRelationships reads the active relationships matching filter.
+func (s *Store) ActiveRelationships(ctx context.Context, tenant string, filter bson.D) ([]domain.Relationship, error) {
+	return s.Relationships.All(ctx, tenant, append(bson.D{{Key: "status", Value: domain.StatusActive}}, filter...))
+}
+
+// RelationshipsByID reads relationships (active or ended) by id.
+func (s *Store) RelationshipsByID(ctx context.Context, tenant string, ids []string) (map[string]domain.Relationship, error) {
+	out := map[string]domain.Relationship{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rels, err := s.Relationships.All(ctx, tenant, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	for _, r := range rels {
+		out[r.ID] = r
+	}
+	return out, err
+}
+
+// SessionsOf reads the sessions of relationships.
+func (s *Store) SessionsOf(ctx context.Context, tenant string, relationshipIDs []string) ([]domain.Session, error) {
+	if len(relationshipIDs) == 0 {
+		return nil, nil
+	}
+	return s.Sessions.All(ctx, tenant, bson.D{{Key: "relationship_id", Value: bson.D{{Key: "$in", Value: relationshipIDs}}}})
+}
+
+// LastVisits returns each coachee's latest session date.
+func (s *Store) LastVisits(ctx context.Context, tenant string, coachees []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(coachees) == 0 {
+		return out, nil
+	}
+	c, err := s.coll(ctx, tenant, Sessions)
+	if err != nil {
+		return nil, err
+	}
+	// FerretDB has no $max accumulator: read the two fields and take the latest in Go.
+	rows, err := all[struct {
+		CoacheeID string `bson:"coachee_id"`
+		Date      string `bson:"date"`
+	}](ctx, c, bson.D{{Key: mongox.DeletedField, Value: ""}, {Key: "coachee_id", Value: bson.D{{Key: "$in", Value: coachees}}}},
+		options.Find().SetProjection(bson.D{{Key: "coachee_id", Value: 1}, {Key: "date", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if r.Date > out[r.CoacheeID] {
+			out[r.CoacheeID] = r.Date
+		}
+	}
+	return out, nil
+}
+
+// RatingsOf reads the ratings of head teachers.
+func (s *Store) RatingsOf(ctx context.Context, tenant string, headTeachers []string) ([]domain.Rating, error) {
+	if len(headTeachers) == 0 {
+		return nil, nil
+	}
+	return s.Ratings.All(ctx, tenant, bson.D{{Key: "head_teacher_id", Value: bson.D{{Key: "$in", Value: headTeachers}}}})
+}
+
+// Outcome of one item of a batch insert.
+type Outcome int
+
+// Outcomes.
+const (
+	Inserted Outcome = iota
+	Existed
+)
+
+// Item is one record of an upload, for Commit: the collection, the aggregate and its events.
+type Item struct {
+	Collection string
+	ID         string
+	Value      any
+	Events     []events.Envelope
+}
+
+// uploadItem names an item of an upload.
+type uploadItem struct {
+	Collection string `bson:"c"`
+	ID         string `bson:"i"`
+}
+
+// upload is the document of one upload in the Uploads collection: pending, it names the
+// items it is about to insert, until their events are in its carriers.
+type upload struct {
+	ID        string       `bson:"_id"`
+	Pending   bool         `bson:"pending"`
+	CreatedAt time.Time    `bson:"created_at"`
+	Items     []uploadItem `bson:"items,omitempty"`
+}
+
+// Rebuild makes again the events of a stored record (by collection), for Recover.
+type Rebuild func(tenant, collection string, record bson.Raw) ([]events.Envelope, error)
+
+// Commit writes an upload's records (sessions, ratings, observations) with their events.
+//
+// Why not each record with its own outbox, as elsewhere: the relay clears outboxes one
+// document at a time, and on FerretDB each of those updates scans the collection, so an
+// upload of 200 sessions into a collection of 10,000 kept the service's one connection
+// busy for seconds and starved the uploads themselves. Here the events of an upload ride
+// in one small document instead, in three steps, each a single-document write or an
+// idempotent insert:
+//  1. the upload's document is inserted, pending, naming its items;
+//  2. the items are inserted, each marked with the upload (unordered: an id already
+//     stored is Existed, so a tablet uploading again creates nothing twice and publishes
+//     nothing twice);
+//  3. the events of the items it inserted go into outbox documents of a few events each
+//     (EventsPerCarrier), with ids made from the upload's, and the upload stops being
+//     pending.
+//
+// A crash or an outage between 1 and 3 leaves the upload pending; Recover finishes it
+// from the items marked with it, rebuilding their events.
+func (s *Store) Commit(ctx context.Context, tenant string, items []Item) ([]Outcome, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	c, err := s.coll(ctx, tenant, Uploads)
+	if err != nil {
+		return nil, err
+	}
+	up := upload{ID: domain.NewID(), Pending: true, CreatedAt: time.Now().UTC()}
+	docs := make([]bson.D, len(items))
+	for i, it := range items {
+		d, err := document(it.Value, nil)
+		if err != nil {
+			return nil, err
+		}
+		docs[i] = append(d, bson.E{Key: UploadField, Value: up.ID})
+		up.Items = append(up.Items, uploadItem{Collection: it.Collection, ID: it.ID})
+	}
+	if _, err := c.InsertOne(ctx, up); err != nil {
+		return nil, mongox.Err(err, "upload")
+	}
+	out := make([]Outcome, len(items))
+	byColl := map[string][]int{}
+	for i, it := range items {
+		byColl[it.Collection] = append(byColl[it.Collection], i)
+	}
+	for coll, idx := range byColl {
+		target, err := s.coll(ctx, tenant, coll)
+		if err != nil {
+			return nil, err
+		}
+		part := make([]any, len(idx))
+		for k, i := range idx {
+			part[k] = docs[i]
+		}
+		_, err = target.InsertMany(ctx, part, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		switch {
+		case err == nil:
+		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
+			for _, we := range bwe.WriteErrors {
+				if !mongo.IsDuplicateKeyError(we) {
+					return nil, mongox.Err(err, coll)
+				}
+				out[idx[we.Index]] = Existed
+			}
+		default:
+			return nil, mongox.Err(err, coll)
+		}
+	}
+	var evs []events.Envelope
+	for i, it := range items {
+		if out[i] == Inserted {
+			evs = append(evs, it.Events...)
+		}
+	}
+	return out, s.publish(ctx, c, up.ID, evs)
+}
+
+// EventsPerCarrier is how many events one outbox document of an upload carries. The
+// relay clears an outbox with one $pullAll of its entries, whose cost on FerretDB grows
+// with the square of their number: 200 in one document took ~120 ms, 20 in ten ~2 ms each.
+const EventsPerCarrier = 20
+
+// carrier is an outbox document of an upload: some of its events, for the relay.
+type carrier struct {
+	ID     string            `bson:"_id"`
+	Upload string            `bson:"carries"`
+	Outbox []events.Envelope `bson:"outbox"`
+}
+
+// publish ends an upload: its events go into outbox documents <upload>.<n> (fixed ids, so
+// that a repeated publish of the same events inserts nothing twice), then the upload is
+// no longer pending.
+func (s *Store) publish(ctx context.Context, c *mongo.Collection, id string, evs []events.Envelope) error {
+	var docs []any
+	var ids []any
+	for n := 0; n*EventsPerCarrier < len(evs); n++ {
+		cid := fmt.Sprintf("%s.%d", id, n+1)
+		docs = append(docs, carrier{ID: cid, Upload: id, Outbox: evs[n*EventsPerCarrier : min((n+1)*EventsPerCarrier, len(evs))]})
+		ids = append(ids, cid)
+	}
+	out := c.Database().Collection(UploadOutbox)
+	if len(docs) > 0 {
+		_, err := out.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		if err != nil && !(errors.As(err, &bwe) && bwe.WriteConcernError == nil && allDuplicates(bwe)) {
+			return mongox.Err(err, "upload")
+		}
+	}
+	// By _id alone: FerretDB uses an index for nothing else.
+	if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "pending", Value: false}}}, {Key: "$unset", Value: bson.D{{Key: "items", Value: ""}}}}); err != nil {
+		return mongox.Err(err, "upload")
+	}
+	if len(ids) > 0 && s.notifier != nil {
+		s.notifier.Notify(out, ids...)
+	}
+	return nil
+}
+
+func allDuplicates(bwe mongo.BulkWriteException) bool {
+	for _, we := range bwe.WriteErrors {
+		if !mongo.IsDuplicateKeyError(we) {
+			return false
+		}
+	}
+	return true
+}
+
+// RecoverAfter is how old a pending upload must be before Recover finishes it (an upload
+// in progress is younger).
+const RecoverAfter = 30 * time.Second
+
+var lastRecover sync.Map // tenant → time.Time
+
+// recoverNow runs Recover at most once per RecoverAfter per tenant, before a new upload.
+func (s *Store) recoverNow(ctx context.Context, tenant string) {
+	if s.Rebuild == nil {
+		return
+	}
+	if t, ok := lastRecover.Load(tenant); ok && time.Since(t.(time.Time)) < RecoverAfter {
+		return
+	}
+	lastRecover.Store(tenant, time.Now())
+	_ = s.Recover(ctx, tenant, RecoverAfter)
+}
+
+// Recover finishes uploads left pending for longer than olderThan.
+func (s *Store) Recover(ctx context.Context, tenant string, olderThan time.Duration) error {
+	c, err := s.coll(ctx, tenant, Uploads)
+	if err != nil {
+		return err
+	}
+	pending, err := all[upload](ctx, c, bson.D{{Key: "pending", Value: true}, {Key: "created_at", Value: bson.D{{Key: "$lt", Value: time.Now().UTC().Add(-olderThan)}}}})
+	if err != nil {
+		return err
+	}
+	for _, up := range pending {
+		byColl := map[string][]string{}
+		for _, it := range up.Items {
+			byColl[it.Collection] = append(byColl[it.Collection], it.ID)
+		}
+		var evs []events.Envelope
+		for coll, ids := range byColl {
+			target, err := s.coll(ctx, tenant, coll)
+			if err != nil {
+				return err
+			}
+			// Only the items this upload inserted carry its mark; the others were stored
+			// before (and published then) or never made it (the device uploads them again).
+			stored, err := all[bson.Raw](ctx, target, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: UploadField, Value: up.ID}})
+			if err != nil {
+				return err
+			}
+			for _, raw := range stored {
+				e, err := s.Rebuild(tenant, coll, raw)
+				if err != nil {
+					return err
+				}
+				evs = append(evs, e...)
+			}
+		}
+		if err := s.publish(ctx, c, up.ID, evs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// document is the stored form of a new aggregate: its fields, version 1, alive, and its
+// events in the outbox — the same shape mongox.Aggregates writes.
+func document(v any, evs []mongox.Event) (bson.D, error) {
+	raw, err := bson.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var d bson.D
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return nil, err
+	}
+	d = append(d, bson.E{Key: mongox.VersionField, Value: int64(1)}, bson.E{Key: mongox.DeletedField, Value: ""})
+	if len(evs) > 0 {
+		d = append(d, bson.E{Key: mongox.OutboxField, Value: evs})
+	}
+	return d, nil
+}
+
+// Changes reads up to limit documents of a collection changed after since (and not after
+// upTo), matching scope, in change order.
+func Changes[T any](ctx context.Context, s *Store, tenant, collection string, scope bson.D, since, upTo string, limit int) ([]T, []string, error) {
+	c, err := s.coll(ctx, tenant, collection)
+	if err != nil {
+		return nil, nil, err
+	}
+	rng := bson.D{{Key: "$lte", Value: upTo}}
+	if since != "" {
+		rng = append(rng, bson.E{Key: "$gt", Value: since})
+	}
+	filter := append(bson.D{{Key: ChangeField, Value: rng}}, scope...)
+	res, err := c.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: ChangeField, Value: 1}}).SetLimit(int64(limit)).
+		SetProjection(bson.D{{Key: mongox.OutboxField, Value: 0}}))
+	if err != nil {
+		return nil, nil, mongox.Err(err, collection)
+	}
+	defer res.Close(ctx)
+	var items []T
+	var changes []string
+	for res.Next(ctx) {
+		var v T
+		if err := res.Decode(&v); err != nil {
+			return nil, nil, err
+		}
+		ch, _ := res.Current.Lookup(ChangeField).StringValueOK()
+		items = append(items, v)
+		changes = append(changes, ch)
+	}
+	return items, changes, mongox.Err(res.Err(), collection)
+}
