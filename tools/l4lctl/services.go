@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/l4l-platform/l4l/libs/service"
+	"github.com/l4l-platform/l4l/services/coaching"
 	"github.com/l4l-platform/l4l/services/directory"
 	"github.com/l4l-platform/l4l/services/plc"
 	"github.com/l4l-platform/l4l/services/recruitment"
@@ -18,4 +19,5 @@ var services = []struct {
 	{directory.Definition, 0},
 	{recruitment.Definition, 1},
 	{plc.Definition, 2},
+	{coaching.Definition, 3},
 }

@@ -91,7 +91,7 @@ func (a *API) listSessions(c *gin.Context) error {
 		return err
 	}
 	f := append(filters(c, "relationship_id", "coach_id", "coachee_id", "unit"), scope(c)...)
-	items, next, err := a.Store.Sessions.List(c, tenantOf(c).Code, f, c.Query("cursor"), limit)
+	items, next, err := a.Store.Sessions.List(c.Request.Context(), tenantOf(c).Code, f, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (a *API) listSessions(c *gin.Context) error {
 }
 
 func (a *API) getSession(c *gin.Context) error {
-	s, ver, err := a.Store.Sessions.Get(c, tenantOf(c).Code, c.Param("id"))
+	s, ver, err := a.Store.Sessions.Get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (a *API) listRatings(c *gin.Context) error {
 		return err
 	}
 	f := append(filters(c, "head_teacher_id", "school_id", "rater_id", "unit"), scope(c)...)
-	items, next, err := a.Store.Ratings.List(c, tenantOf(c).Code, f, c.Query("cursor"), limit)
+	items, next, err := a.Store.Ratings.List(c.Request.Context(), tenantOf(c).Code, f, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (a *API) listRatings(c *gin.Context) error {
 }
 
 func (a *API) getRating(c *gin.Context) error {
-	r, ver, err := a.Store.Ratings.Get(c, tenantOf(c).Code, c.Param("id"))
+	r, ver, err := a.Store.Ratings.Get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ type standardsView struct {
 func (a *API) standards(c *gin.Context) error {
 	t := tenantOf(c)
 	id := c.Param("id")
-	ratings, err := a.Store.RatingsOf(c, t.Code, []string{id})
+	ratings, err := a.Store.RatingsOf(c.Request.Context(), t.Code, []string{id})
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (a *API) listObservations(c *gin.Context) error {
 		return err
 	}
 	f := append(filters(c, "teacher_id", "school_id", "observer_id", "subject", "unit"), scope(c)...)
-	items, next, err := a.Store.Observations.List(c, tenantOf(c).Code, f, c.Query("cursor"), limit)
+	items, next, err := a.Store.Observations.List(c.Request.Context(), tenantOf(c).Code, f, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func (a *API) listObservations(c *gin.Context) error {
 }
 
 func (a *API) getObservation(c *gin.Context) error {
-	o, ver, err := a.Store.Observations.Get(c, tenantOf(c).Code, c.Param("id"))
+	o, ver, err := a.Store.Observations.Get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ func (a *API) visitRhythm(c *gin.Context) error {
 		return problem.Fields("invalid query parameter", problem.Field("status", "one of never_visited, overdue, due, on_track"))
 	}
 	f := append(filters(c, "coach_id", "unit", "link"), scope(c)...)
-	rels, err := a.Store.ActiveRelationships(c, t.Code, f)
+	rels, err := a.Store.ActiveRelationships(c.Request.Context(), t.Code, f)
 	if err != nil {
 		return err
 	}
@@ -223,11 +223,11 @@ func (a *API) visitRhythm(c *gin.Context) error {
 	for _, r := range rels {
 		coachees = append(coachees, r.CoacheeID)
 	}
-	visits, err := a.Store.LastVisits(c, t.Code, coachees)
+	visits, err := a.Store.LastVisits(c.Request.Context(), t.Code, coachees)
 	if err != nil {
 		return err
 	}
-	ratings, err := a.Store.RatingsOf(c, t.Code, coachees)
+	ratings, err := a.Store.RatingsOf(c.Request.Context(), t.Code, coachees)
 	if err != nil {
 		return err
 	}

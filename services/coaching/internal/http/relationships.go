@@ -20,7 +20,7 @@ func (a *API) listRelationships(c *gin.Context) error {
 		return err
 	}
 	f := append(filters(c, "coach_id", "coachee_id", "status", "link", "unit"), scope(c)...)
-	items, next, err := a.Store.Relationships.List(c, tenantOf(c).Code, f, c.Query("cursor"), limit)
+	items, next, err := a.Store.Relationships.List(c.Request.Context(), tenantOf(c).Code, f, c.Query("cursor"), limit)
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (a *API) listRelationships(c *gin.Context) error {
 }
 
 func (a *API) getRelationship(c *gin.Context) error {
-	r, ver, err := a.Store.Relationships.Get(c, tenantOf(c).Code, c.Param("id"))
+	r, ver, err := a.Store.Relationships.Get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -46,14 +46,14 @@ func (a *API) createRelationship(c *gin.Context) error {
 	}
 	t := tenantOf(c)
 	now := a.Now()
-	roster, err := a.Store.Roster(c, t.Code)
+	roster, err := a.Store.Roster(c.Request.Context(), t.Code)
 	if err != nil {
 		return err
 	}
 	link, _ := t.LinkOf(f.CoachRole, f.CoacheeRole)
 	load := 0
 	if f.CoachID != "" {
-		current, err := a.Store.ActiveRelationships(c, t.Code, bson.D{{Key: "coach_id", Value: f.CoachID}, {Key: "link", Value: link.Key()}})
+		current, err := a.Store.ActiveRelationships(c.Request.Context(), t.Code, bson.D{{Key: "coach_id", Value: f.CoachID}, {Key: "link", Value: link.Key()}})
 		if err != nil {
 			return err
 		}
@@ -71,7 +71,7 @@ func (a *API) createRelationship(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Store.Relationships.Insert(c, t.Code, rel.ID, rel, ev); err != nil {
+	if err := a.Store.Relationships.Insert(c.Request.Context(), t.Code, rel.ID, rel, ev); err != nil {
 		if problem.Is(err, problem.Conflict) {
 			return problem.New(problem.Conflict, "the coachee already has an active %s coach; end that relationship first (PUT with end_date)", f.CoachRole)
 		}
@@ -98,7 +98,7 @@ func (a *API) endRelationship(c *gin.Context) error {
 	if !domain.ValidDate(f.EndDate) {
 		return problem.Fields("the relationship has invalid fields", problem.Field("end_date", "required, as YYYY-MM-DD"))
 	}
-	r, ver, err := a.Store.Relationships.Update(c, t.Code, c.Param("id"), ifMatch, func(r *domain.Relationship) ([]mongox.Event, error) {
+	r, ver, err := a.Store.Relationships.Update(c.Request.Context(), t.Code, c.Param("id"), ifMatch, func(r *domain.Relationship) ([]mongox.Event, error) {
 		if !visible(c, r.Units, nil) {
 			return nil, notFound("relationship")
 		}
@@ -138,14 +138,14 @@ func (a *API) reconcile(c *gin.Context) error {
 
 func (a *API) listActions(c *gin.Context) error {
 	t := tenantOf(c)
-	r, _, err := a.Store.Relationships.Get(c, t.Code, c.Param("id"))
+	r, _, err := a.Store.Relationships.Get(c.Request.Context(), t.Code, c.Param("id"))
 	if err != nil {
 		return err
 	}
 	if !visible(c, r.Units, r.Parties) {
 		return notFound("relationship")
 	}
-	sessions, err := a.Store.SessionsOf(c, t.Code, []string{r.ID})
+	sessions, err := a.Store.SessionsOf(c.Request.Context(), t.Code, []string{r.ID})
 	if err != nil {
 		return err
 	}

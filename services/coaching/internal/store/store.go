@@ -71,19 +71,12 @@ var Indexes = mongox.Indexes{
 	idempotency.Collection: nil,
 }
 
-// opening serialises the first use of a tenant database. Its consumer and its HTTP
-// handlers may both touch a new tenant at once, and FerretDB drops the connection when two
-// createIndexes of one new database run concurrently (seen here as a 503 "connection
-// closed"); libs/mongox.Tenants.DB does not serialise them (reported).
-var opening sync.Mutex
-
-// Open prepares the tenant's database (indexes) once, before anything else uses it.
+// Open prepares the tenant's database (indexes, once; mongox serialises first uses) before
+// anything else uses it.
 // It also finishes uploads an earlier run left pending (see Commit), at most every
 // RecoverAfter.
 func (s *Store) Open(ctx context.Context, tenant string) error {
-	opening.Lock()
 	_, err := s.Tenants.DB(ctx, tenant)
-	opening.Unlock()
 	if err == nil {
 		s.recoverNow(ctx, tenant)
 	}
