@@ -44,6 +44,17 @@ changes nothing. Ctrl-C stops everything.`,
 				return err
 			}
 			printSummary(cmd.OutOrStdout(), env)
+			if env.Programme != nil && env.URL("plc") != "" {
+				go func() {
+					n, err := scheduleTerms(ctx, env.URL("plc"), env.Token, env.Profile, o.Tenant)
+					switch {
+					case err != nil && ctx.Err() == nil:
+						fmt.Fprintf(cmd.ErrOrStderr(), "plc: could not schedule the demo terms: %v\n", err)
+					case err == nil && n > 0:
+						fmt.Fprintf(cmd.ErrOrStderr(), "plc: %d sessions scheduled for this term and next\n", n)
+					}
+				}()
+			}
 			select {
 			case <-ctx.Done():
 			case <-env.Done(): // a service stopped on its own; the rest follow
@@ -87,8 +98,8 @@ func printSummary(w io.Writer, e *devEnv) {
 			e.Tenant, s.Schools.Rows, s.Units, counts(s.Schools), s.HeadTeachers.Rows, counts(s.HeadTeachers))
 	}
 	if p := e.Programme; p != nil {
-		fmt.Fprintf(w, "Middle tier: a DEO, an SEO per sector, %d leaders of learning; recruitment campaign %s; %d PLC groups, %d sessions scheduled this term and next.\n",
-			p.Leaders, p.Campaign, p.Groups, p.Scheduled)
+		fmt.Fprintf(w, "Middle tier: a DEO, an SEO per sector, %d leaders of learning; recruitment campaign %s; %d PLC groups\n(this term's and next term's PLC sessions are scheduled in the background once every group has its facilitators).\n",
+			p.Leaders, p.Campaign, p.Groups)
 	}
 	fmt.Fprintf(w, "\nA DEO token for %s, valid %s (more: l4lctl token --help):\n\n", e.Tenant, shortDuration(devTokenTTL))
 	fmt.Fprintf(w, "  export TOKEN=%s\n", e.Token)

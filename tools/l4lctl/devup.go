@@ -54,6 +54,8 @@ type devEnv struct {
 	// Token is a DEO token for Tenant, valid devTokenTTL.
 	Token  string
 	Seeded *seedResult // nil with --no-seed
+	// Profile is the tenant's country profile.
+	Profile *profile.Index
 	// Programme is the demo middle tier, campaign and PLC term (nil with --no-seed).
 	Programme *programmeResult
 	// Took is the time from start to ready (and seeded).
@@ -221,6 +223,7 @@ func up(ctx context.Context, o upOptions) (*devEnv, error) {
 		}
 		e.Programme = &prog
 	}
+	e.Profile = idx
 	e.Took = time.Since(start)
 	go func() {
 		<-ctx.Done()

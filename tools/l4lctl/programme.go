@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/l4l-platform/l4l/libs/problem"
@@ -17,10 +18,9 @@ import (
 
 // programmeResult is what seedProgramme set up.
 type programmeResult struct {
-	Leaders   int    // LLLs and NLLs assigned
-	Campaign  string // the demo recruitment campaign's id
-	Groups    int    // PLC groups formed
-	Scheduled int    // PLC sessions in the current and next terms
+	Leaders  int    // LLLs and NLLs assigned
+	Campaign string // the demo recruitment campaign's id
+	Groups   int    // PLC groups formed
 }
 
 // seedProgramme gives the demo district its middle tier, through the public APIs: a DEO,
@@ -90,7 +90,7 @@ func seedProgramme(ctx context.Context, urls map[string]string, token string, p 
 		}
 	}
 	if u, ok := urls["plc"]; ok {
-		if res.Groups, res.Scheduled, err = firstTerm(ctx, client{base: u + "/v1/tenants/" + tenant, token: token}, p, len(sectors)); err != nil {
+		if res.Groups, err = plcGroups(ctx, client{base: u + "/v1/tenants/" + tenant, token: token}, len(sectors)); err != nil {
 			return res, fmt.Errorf("plc: %w", err)
 		}
 	}
@@ -118,13 +118,12 @@ func campaign(ctx context.Context, c client, p *profile.Index, deo, seo, nll str
 	return created.ID, err
 }
 
-// firstTerm waits for the sector PLCs to form from the directory's events, then schedules
-// the current and next terms unless sessions exist already.
-func firstTerm(ctx context.Context, c client, p *profile.Index, sectors int) (groups, sessions int, err error) {
+// plcGroups waits for the sector PLCs to form from the directory's events.
+func plcGroups(ctx context.Context, c client, sectors int) (int, error) {
 	var g struct {
 		Items []struct{ ID string } `json:"items"`
 	}
-	err = eventually(ctx, 60*time.Second, func() error {
+	err := eventually(ctx, 60*time.Second, func() error {
 		if err := c.do(ctx, "GET", "/groups?limit=500", nil, &g); err != nil {
 			return err
 		}
@@ -133,21 +132,42 @@ func firstTerm(ctx context.Context, c client, p *profile.Index, sectors int) (gr
 		}
 		return nil
 	})
-	if err != nil {
-		return 0, 0, err
-	}
+	return len(g.Items), err
+}
+
+// scheduleTerms schedules the current and the next term once every group has its
+// facilitators (they arrive through the directory's events, after the head teachers; on
+// the dev database that takes a minute or two), unless sessions exist already. dev up runs
+// it in the background and reports when it is done.
+func scheduleTerms(ctx context.Context, plcURL, token string, p *profile.Index, tenant string) (int, error) {
+	c := client{base: plcURL + "/v1/tenants/" + tenant, token: token}
 	var s struct {
 		Items []struct{ ID string } `json:"items"`
 	}
-	if err := c.do(ctx, "GET", "/sessions?limit=500", nil, &s); err != nil {
-		return len(g.Items), 0, err
+	if err := c.do(ctx, "GET", "/sessions?limit=1", nil, &s); err != nil || len(s.Items) > 0 {
+		return 0, err
 	}
-	if len(s.Items) > 0 {
-		return len(g.Items), len(s.Items), nil
+	err := eventually(ctx, 5*time.Minute, func() error {
+		var g struct {
+			Items []struct {
+				Members []struct{ Position string } `json:"members"`
+			} `json:"items"`
+		}
+		if err := c.do(ctx, "GET", "/groups?limit=500", nil, &g); err != nil {
+			return err
+		}
+		for _, grp := range g.Items {
+			if !slices.ContainsFunc(grp.Members, func(m struct{ Position string }) bool { return m.Position == "facilitator" }) {
+				return fmt.Errorf("a PLC group has no facilitator yet")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
-	// The rest of the current term and the next one: enough to see a term's rhythm.
 	today := p.Date(time.Now())
-	terms := 0
+	sessions, terms := 0, 0
 	for _, y := range p.Spec().Calendar.SchoolYears {
 		for _, t := range y.Terms {
 			if t.End < today || terms == 2 {
@@ -158,12 +178,12 @@ func firstTerm(ctx context.Context, c client, p *profile.Index, sectors int) (gr
 				Created int `json:"created"`
 			}
 			if err := c.do(ctx, "POST", "/schedules", map[string]any{"school_year": y.Name, "term": t.Name}, &out); err != nil {
-				return len(g.Items), sessions, err
+				return sessions, err
 			}
 			sessions += out.Created
 		}
 	}
-	return len(g.Items), sessions, nil
+	return sessions, nil
 }
 
 // eventually retries f until it succeeds or the time is up.
