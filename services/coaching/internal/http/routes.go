@@ -11,12 +11,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/l4l-platform/l4l/libs/auth"
-	"github.com/l4l-platform/l4l/libs/idempotency"
 	"github.com/l4l-platform/l4l/libs/problem"
 	"github.com/l4l-platform/l4l/libs/profile"
+	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/libs/web"
 	"github.com/l4l-platform/l4l/services/coaching/internal/domain"
 	"github.com/l4l-platform/l4l/services/coaching/internal/store"
@@ -44,14 +43,8 @@ type API struct {
 
 // Register adds the routes to v1 (which already verifies the bearer token).
 func (a *API) Register(v1 *gin.RouterGroup) {
-	t := v1.Group("/tenants/:tenant", a.tenant)
-	idem := idempotency.Middleware(func(c *gin.Context) (*mongo.Collection, error) {
-		db, err := a.Store.Tenants.DB(c.Request.Context(), c.Param("tenant"))
-		if err != nil {
-			return nil, err
-		}
-		return db.Collection(idempotency.Collection), nil
-	})
+	t := v1.Group("/tenants/:tenant", service.TenantMiddleware(a.Profiles, a.Store.Tenants), a.openTenant)
+	idem := service.Idempotency(a.Store.Tenants)
 
 	t.GET("/relationships", web.Handle(a.listRelationships))
 	t.POST("/relationships", auth.Allow(editors...), idem, web.Handle(a.createRelationship))
@@ -80,31 +73,19 @@ func (a *API) Register(v1 *gin.RouterGroup) {
 	t.GET("/changes", web.Handle(a.changes))
 }
 
-const tenantKey = "coaching.tenant"
-
-// tenant authorizes the token for the path's tenant, then resolves the tenant's profile.
-func (a *API) tenant(c *gin.Context) {
-	code := c.Param("tenant")
-	if err := auth.Tenant(c, code); err != nil {
+// openTenant finishes, once per tenant and process, uploads an earlier run left pending
+// (service.TenantMiddleware has authorized the tenant and prepared its database).
+func (a *API) openTenant(c *gin.Context) {
+	if err := a.Store.Open(c.Request.Context(), c.Param("tenant")); err != nil {
 		web.Fail(c, err)
 		return
 	}
-	idx, _, ok := a.Profiles.Tenant(code)
-	if !ok {
-		web.Fail(c, problem.New(problem.NotFound, "no tenant %q: tenants are the district codes of the country profiles", code))
-		return
-	}
-	if err := a.Store.Open(c.Request.Context(), code); err != nil {
-		web.Fail(c, err)
-		return
-	}
-	c.Set(tenantKey, domain.Tenant{Code: code, Profile: idx})
 	c.Next()
 }
 
 func tenantOf(c *gin.Context) domain.Tenant {
-	t, _ := c.Get(tenantKey)
-	return t.(domain.Tenant)
+	t := service.TenantOf(c)
+	return domain.Tenant{Code: t.Code, Profile: t.Profile}
 }
 
 // scope filters records to what the caller may see: all of the tenant for a tenant-wide

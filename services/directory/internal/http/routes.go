@@ -6,12 +6,10 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/l4l-platform/l4l/libs/auth"
-	"github.com/l4l-platform/l4l/libs/idempotency"
-	"github.com/l4l-platform/l4l/libs/problem"
 	"github.com/l4l-platform/l4l/libs/profile"
+	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/libs/web"
 	"github.com/l4l-platform/l4l/services/directory/internal/domain"
 	"github.com/l4l-platform/l4l/services/directory/internal/store"
@@ -36,14 +34,8 @@ type API struct {
 // Register adds the routes to v1 (which already verifies the bearer token) and raises the
 // body limit of the import routes.
 func (a *API) Register(v1 *gin.RouterGroup, allowLarge func(route string, limit int64)) {
-	t := v1.Group("/tenants/:tenant", a.tenant)
-	idem := idempotency.Middleware(func(c *gin.Context) (*mongo.Collection, error) {
-		db, err := a.Store.Schools.Tenants.DB(c.Request.Context(), c.Param("tenant"))
-		if err != nil {
-			return nil, err
-		}
-		return db.Collection(idempotency.Collection), nil
-	})
+	t := v1.Group("/tenants/:tenant", service.TenantMiddleware(a.Profiles, a.Store.Schools.Tenants))
+	idem := service.Idempotency(a.Store.Schools.Tenants)
 
 	t.GET("/units", web.Handle(a.listUnits))
 	t.GET("/units/:code", web.Handle(a.getUnit))
@@ -73,25 +65,7 @@ func (a *API) Register(v1 *gin.RouterGroup, allowLarge func(route string, limit 
 	}
 }
 
-const tenantKey = "directory.tenant"
-
-// tenant authorizes the token for the path's tenant, then resolves the tenant's profile.
-func (a *API) tenant(c *gin.Context) {
-	code := c.Param("tenant")
-	if err := auth.Tenant(c, code); err != nil {
-		web.Fail(c, err)
-		return
-	}
-	idx, _, ok := a.Profiles.Tenant(code)
-	if !ok {
-		web.Fail(c, problem.New(problem.NotFound, "no tenant %q: tenants are the %s codes of the country profiles", code, "district"))
-		return
-	}
-	c.Set(tenantKey, domain.Tenant{Code: code, Profile: idx})
-	c.Next()
-}
-
 func tenantOf(c *gin.Context) domain.Tenant {
-	t, _ := c.Get(tenantKey)
-	return t.(domain.Tenant)
+	t := service.TenantOf(c)
+	return domain.Tenant{Code: t.Code, Profile: t.Profile}
 }

@@ -7,12 +7,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/l4l-platform/l4l/libs/auth"
-	"github.com/l4l-platform/l4l/libs/idempotency"
 	"github.com/l4l-platform/l4l/libs/problem"
 	"github.com/l4l-platform/l4l/libs/profile"
+	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/libs/web"
 	"github.com/l4l-platform/l4l/services/plc/internal/domain"
 	"github.com/l4l-platform/l4l/services/plc/internal/events"
@@ -42,14 +41,8 @@ type API struct {
 // Register adds the routes to v1 (which verifies the bearer token) and the calendar feed
 // route, which calendar clients poll with a secret URL instead of a token, to public.
 func (a *API) Register(v1 *gin.RouterGroup, public gin.IRoutes) {
-	t := v1.Group("/tenants/:tenant", a.tenant)
-	idem := idempotency.Middleware(func(c *gin.Context) (*mongo.Collection, error) {
-		db, err := a.Store.Tenants.DB(c.Request.Context(), c.Param("tenant"))
-		if err != nil {
-			return nil, err
-		}
-		return db.Collection(idempotency.Collection), nil
-	})
+	t := v1.Group("/tenants/:tenant", service.TenantMiddleware(a.Profiles, a.Store.Tenants))
+	idem := service.Idempotency(a.Store.Tenants)
 
 	t.GET("/groups", auth.Allow(everybody...), web.Handle(a.listGroups))
 	t.POST("/groups/refresh", auth.Allow(planners...), idem, web.Handle(a.refreshGroups))
@@ -78,27 +71,9 @@ func (a *API) Register(v1 *gin.RouterGroup, public gin.IRoutes) {
 	public.GET("/calendar/:token", web.Handle(a.feed))
 }
 
-const tenantKey = "plc.tenant"
-
-// tenant authorizes the token for the path's tenant, then resolves the tenant's profile.
-func (a *API) tenant(c *gin.Context) {
-	code := c.Param("tenant")
-	if err := auth.Tenant(c, code); err != nil {
-		web.Fail(c, err)
-		return
-	}
-	idx, _, ok := a.Profiles.Tenant(code)
-	if !ok {
-		web.Fail(c, problem.New(problem.NotFound, "no tenant %q: tenants are units at the tenant level of a country profile", code))
-		return
-	}
-	c.Set(tenantKey, domain.Tenant{Code: code, Profile: idx})
-	c.Next()
-}
-
 func tenantOf(c *gin.Context) domain.Tenant {
-	t, _ := c.Get(tenantKey)
-	return t.(domain.Tenant)
+	t := service.TenantOf(c)
+	return domain.Tenant{Code: t.Code, Profile: t.Profile}
 }
 
 // unitsOf are the units a group's data belongs to: its unit, the units inside it and its

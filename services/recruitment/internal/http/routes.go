@@ -6,12 +6,10 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/l4l-platform/l4l/libs/auth"
-	"github.com/l4l-platform/l4l/libs/idempotency"
-	"github.com/l4l-platform/l4l/libs/problem"
 	"github.com/l4l-platform/l4l/libs/profile"
+	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/libs/web"
 	"github.com/l4l-platform/l4l/services/recruitment/internal/domain"
 	"github.com/l4l-platform/l4l/services/recruitment/internal/store"
@@ -49,14 +47,8 @@ type API struct {
 
 // Register adds the routes to v1 (which already verifies the bearer token).
 func (a *API) Register(v1 *gin.RouterGroup) {
-	t := v1.Group("/tenants/:tenant", a.tenant)
-	idem := idempotency.Middleware(func(c *gin.Context) (*mongo.Collection, error) {
-		db, err := a.Store.Tenants().DB(c.Request.Context(), c.Param("tenant"))
-		if err != nil {
-			return nil, err
-		}
-		return db.Collection(idempotency.Collection), nil
-	})
+	t := v1.Group("/tenants/:tenant", service.TenantMiddleware(a.Profiles, a.Store.Tenants()))
+	idem := service.Idempotency(a.Store.Tenants())
 
 	t.GET("/campaigns", allow(readers), web.Handle(a.listCampaigns))
 	t.POST("/campaigns", allow(chair), idem, web.Handle(a.createCampaign))
@@ -89,33 +81,9 @@ func (a *API) Register(v1 *gin.RouterGroup) {
 	t.GET("/reports/vacancies", allow(readers), web.Handle(a.vacancies))
 }
 
-const tenantKey = "recruitment.tenant"
-
-// tenant authorizes the token for the path's tenant, then resolves the tenant's profile.
-// Recruitment is district business: a token narrowed to a sector or school acts only
-// through the roles it holds, checked by allow.
-func (a *API) tenant(c *gin.Context) {
-	code := c.Param("tenant")
-	if err := auth.Tenant(c, code); err != nil {
-		web.Fail(c, err)
-		return
-	}
-	idx, _, ok := a.Profiles.Tenant(code)
-	if !ok {
-		web.Fail(c, problem.New(problem.NotFound, "no tenant %q: tenants are the tenant-level codes of the country profiles", code))
-		return
-	}
-	if err := a.Store.Open(c.Request.Context(), code); err != nil {
-		web.Fail(c, err)
-		return
-	}
-	c.Set(tenantKey, domain.Tenant{Code: code, Profile: idx})
-	c.Next()
-}
-
 func tenantOf(c *gin.Context) domain.Tenant {
-	t, _ := c.Get(tenantKey)
-	return t.(domain.Tenant)
+	t := service.TenantOf(c)
+	return domain.Tenant{Code: t.Code, Profile: t.Profile}
 }
 
 // allow lets through principals holding one of the roles the tenant's profile gives the
