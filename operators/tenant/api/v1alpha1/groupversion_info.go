@@ -1,0 +1,23 @@
+// Package v1alpha1 holds the tenant operator's API: CountryProfile and DistrictTenant,
+// both cluster-scoped, in the group the shipped profile manifests name
+// (profile.APIVersion), so `kubectl apply -f libs/profile/profiles/rwanda.yaml` works as is.
+//
+// +kubebuilder:object:generate=true
+// +groupName=l4l.org
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/scheme"
+)
+
+var (
+	// GroupVersion is the group and version of the tenant operator's API.
+	GroupVersion = schema.GroupVersion{Group: "l4l.org", Version: "v1alpha1"}
+
+	// SchemeBuilder registers the API's types with a scheme.
+	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+
+	// AddToScheme adds the API's types to a scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
+)
