@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/l4l-platform/l4l/libs v0.0.0
+	github.com/l4l-platform/l4l/services/directory v0.0.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/twmb/franz-go v1.22.2
 	go.mongodb.org/mongo-driver/v2 v2.9.3
@@ -153,4 +154,7 @@ require (
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.2 // indirect
 )
 
-replace github.com/l4l-platform/l4l/libs => ../../libs
+replace (
+	github.com/l4l-platform/l4l/libs => ../../libs
+	github.com/l4l-platform/l4l/services/directory => ../../services/directory
+)

@@ -54,7 +54,3 @@ type CountryProfileList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []CountryProfile `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&CountryProfile{}, &CountryProfileList{})
-}

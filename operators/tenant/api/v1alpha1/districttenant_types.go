@@ -178,7 +178,3 @@ type DistrictTenantList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []DistrictTenant `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&DistrictTenant{}, &DistrictTenantList{})
-}

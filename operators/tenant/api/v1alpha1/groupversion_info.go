@@ -7,17 +7,27 @@
 package v1alpha1
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"sigs.k8s.io/controller-runtime/pkg/scheme"
 )
 
 var (
 	// GroupVersion is the group and version of the tenant operator's API.
 	GroupVersion = schema.GroupVersion{Group: "l4l.org", Version: "v1alpha1"}
 
-	// SchemeBuilder registers the API's types with a scheme.
-	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+	// SchemeBuilder registers the API's types with a scheme. It is apimachinery's, so the
+	// API package stays importable without controller-runtime.
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
 
 	// AddToScheme adds the API's types to a scheme.
 	AddToScheme = SchemeBuilder.AddToScheme
 )
+
+func addKnownTypes(s *runtime.Scheme) error {
+	s.AddKnownTypes(GroupVersion,
+		&CountryProfile{}, &CountryProfileList{},
+		&DistrictTenant{}, &DistrictTenantList{})
+	metav1.AddToGroupVersion(s, GroupVersion)
+	return nil
+}
