@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -42,6 +43,7 @@ func run() error {
 		mongoURI    = flag.String("mongo-uri", env("L4L_MONGO_URI", "mongodb://127.0.0.1:27017/"), "MongoDB to provision tenant databases in")
 		brokers     = flag.String("kafka-brokers", env("L4L_KAFKA_BROKERS", "127.0.0.1:9092"), "Kafka brokers, comma-separated")
 		services    = flag.String("services", strings.Join(controller.DefaultServices, ","), "services with a database per tenant, comma-separated")
+		images      = flag.String("service-images", "", "service=image pairs, comma-separated: dedicated tenants get these services' Deployments")
 	)
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
@@ -74,7 +76,8 @@ func run() error {
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme,
-		Cache:                  controller.CacheOptions(*namespace),
+		Cache:                  controller.CacheOptions(),
+		Client:                 controller.ClientOptions(),
 		Metrics:                metricsserver.Options{BindAddress: *metricsAddr},
 		HealthProbeBindAddress: *probeAddr,
 		LeaderElection:         *leaderElect,
@@ -88,6 +91,16 @@ func run() error {
 	}
 	conf := controller.DefaultConfig(*namespace, *mongoURI)
 	conf.Services = strings.Split(*services, ",")
+	conf.KafkaBrokers = kafkaBrokers
+	if conf.Images, err = pairs(*images); err != nil {
+		return fmt.Errorf("--service-images: %w", err)
+	}
+	// Dedicated tenants' services verify tokens from the same issuer as the platform's.
+	for _, k := range []string{"L4L_OIDC_ISSUER", "L4L_OIDC_AUDIENCE", "L4L_OIDC_JWKS_URL"} {
+		if v := os.Getenv(k); v != "" {
+			conf.ServiceEnv = append(conf.ServiceEnv, corev1.EnvVar{Name: k, Value: v})
+		}
+	}
 	tenants := &controller.DistrictTenantReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme, Recorder: mgr.GetEventRecorder("tenant-operator"),
 		Publisher: writer, Databases: controller.Databases{Client: mc},
@@ -106,6 +119,21 @@ func run() error {
 		return err
 	}
 	return mgr.Start(ctx)
+}
+
+func pairs(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("%q is not service=image", p)
+		}
+		out[k] = v
+	}
+	return out, nil
 }
 
 func env(key, def string) string {

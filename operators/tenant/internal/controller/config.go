@@ -4,6 +4,7 @@ package controller
 import (
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -39,6 +40,12 @@ type Config struct {
 	// DefaultRequests and DefaultLimits are the LimitRange defaults of a container there.
 	DefaultRequests corev1.ResourceList
 	DefaultLimits   corev1.ResourceList
+	// Images maps a service name to its image. A dedicated tenant gets a Deployment and a
+	// Service of each service listed here, in its namespace; none when it is empty.
+	Images map[string]string
+	// KafkaBrokers and ServiceEnv (e.g. the L4L_OIDC_* settings) configure those services.
+	KafkaBrokers []string
+	ServiceEnv   []corev1.EnvVar
 }
 
 // DefaultConfig holds sizes fit for one district's services.
@@ -65,22 +72,34 @@ func DefaultConfig(namespace, mongoURI string) Config {
 	}
 }
 
-// CacheOptions restricts the manager's cache to what the operator manages: Secrets in the
-// platform namespace and namespaces, quotas, limit ranges and policies it labelled.
-func CacheOptions(platformNamespace string) cache.Options {
+// CacheOptions restricts the manager's cache to the objects the operator labelled, so it
+// never lists every Namespace or Deployment of the cluster.
+func CacheOptions() cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{ManagedByLabel: ManagedBy})
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.Secret{}:              {Label: managed, Namespaces: map[string]cache.Config{platformNamespace: {}}},
 		&corev1.Namespace{}:           {Label: managed},
 		&corev1.ResourceQuota{}:       {Label: managed},
 		&corev1.LimitRange{}:          {Label: managed},
 		&networkingv1.NetworkPolicy{}: {Label: managed},
+		&appsv1.Deployment{}:          {Label: managed},
+		&corev1.Service{}:             {Label: managed},
 	}}
+}
+
+// ClientOptions keeps Secrets out of the cache: caching them would need list and watch on
+// every Secret of the cluster (RBAC cannot filter by label), while reading the few the
+// operator writes directly needs only get.
+func ClientOptions() client.Options {
+	return client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}}
 }
 
 // TenantNamespace is a dedicated tenant's namespace: l4l-<code>. The code already starts
 // with the country ("rw-gasabo"), so this is l4l-<country>-<district>.
 func TenantNamespace(code string) string { return "l4l-" + code }
+
+// TenantSecretName is the credentials Secret copied into a dedicated tenant's namespace
+// for its services' pods (which cannot read Secrets of another namespace).
+const TenantSecretName = "tenant-credentials"
 
 // SecretName is the name of a tenant's credentials Secret in the platform namespace.
 func SecretName(code string) string { return "tenant-" + code }

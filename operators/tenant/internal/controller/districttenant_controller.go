@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -56,8 +57,10 @@ type DistrictTenantReconciler struct {
 // +kubebuilder:rbac:groups=l4l.org,resources=countryprofiles,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=namespaces;resourcequotas;limitranges,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
-// Secrets are namespaced to the platform namespace: the chart grants them with a Role there.
 
 // Reconcile brings one DistrictTenant's databases, Secret, namespace and announced state in
 // line with its spec. Errors requeue with controller-runtime's exponential back-off; a
@@ -214,6 +217,11 @@ func (r *DistrictTenantReconciler) provision(ctx context.Context, t *tenancyv1.D
 // move to a MongoDB with users, and L4L_MONGO_URI (the variable services read, so `envFrom` works) is the platform's own URI.
 func (r *DistrictTenantReconciler) ensureSecret(ctx context.Context, t *tenancyv1.DistrictTenant, dbs []string) error {
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: SecretName(t.Spec.Code), Namespace: r.Config.Namespace}}
+	return r.writeSecret(ctx, t, s, dbs)
+}
+
+// writeSecret creates or updates one credentials Secret; an existing password is kept.
+func (r *DistrictTenantReconciler) writeSecret(ctx context.Context, t *tenancyv1.DistrictTenant, s *corev1.Secret, dbs []string) error {
 	_, err := controllerutil.CreateOrUpdate(ctx, r.Client, s, func() error {
 		s.Labels = r.labels(t, s.Labels)
 		if s.Data == nil {
@@ -311,11 +319,12 @@ func (r *DistrictTenantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&tenancyv1.DistrictTenant{}).
-		Owns(&corev1.Secret{}).
 		Owns(&corev1.Namespace{}).
 		Owns(&corev1.ResourceQuota{}).
 		Owns(&corev1.LimitRange{}).
 		Owns(&networkingv1.NetworkPolicy{}).
+		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.Service{}).
 		Watches(&tenancyv1.CountryProfile{}, handler.EnqueueRequestsFromMapFunc(r.tenantsOfProfile)).
 		Named("districttenant").
 		Complete(r)

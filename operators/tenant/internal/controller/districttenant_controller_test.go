@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -468,6 +469,51 @@ func TestDedicatedTenantGetsItsNamespace(t *testing.T) {
 		np.Spec.Ingress[0].From[0].NamespaceSelector.MatchLabels[corev1.LabelMetadataName] != platformNamespace {
 		t.Errorf("network policy %+v", np.Spec)
 	}
+	// The services with an image run in the namespace, for this tenant alone, with the
+	// credentials copied in (pods cannot read the platform namespace's Secret).
+	var creds corev1.Secret
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: controller.TenantSecretName}, &creds); err != nil {
+		t.Fatal(err)
+	}
+	owned(&creds)
+	if string(creds.Data["L4L_MONGO_URI"]) != stack.MongoURI || len(creds.Data["password"]) == 0 {
+		t.Errorf("tenant namespace credentials: %v", keysAndSizes(creds.Data))
+	}
+	var dep appsv1.Deployment
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "directory"}, &dep); err != nil {
+		t.Fatal(err)
+	}
+	owned(&dep)
+	c := dep.Spec.Template.Spec.Containers[0]
+	env := map[string]corev1.EnvVar{}
+	for _, e := range c.Env {
+		env[e.Name] = e
+	}
+	if c.Image != directoryImage || env["L4L_TENANTS"].Value != "rw-kicukiro" || env["L4L_COUNTRIES"].Value != "rw" ||
+		env["L4L_MONGO_URI"].ValueFrom == nil || env["L4L_MONGO_URI"].ValueFrom.SecretKeyRef.Name != controller.TenantSecretName {
+		t.Errorf("directory deployment: image %s env %+v", c.Image, c.Env)
+	}
+	var svc corev1.Service
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "directory"}, &svc); err != nil {
+		t.Fatal(err)
+	}
+	owned(&svc)
+	if svc.Spec.Selector["app.kubernetes.io/name"] != "directory" {
+		t.Errorf("service selector %v", svc.Spec.Selector)
+	}
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "recruitment"}, &appsv1.Deployment{}); !apierrors.IsNotFound(err) {
+		t.Errorf("recruitment has no image but got a Deployment: %v", err)
+	}
+	// An unchanged tenant leaves its Deployment alone (no update loop against defaulting).
+	time.Sleep(time.Second)
+	var again appsv1.Deployment
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "directory"}, &again); err != nil {
+		t.Fatal(err)
+	}
+	if again.ResourceVersion != dep.ResourceVersion {
+		t.Errorf("the directory Deployment keeps changing: resourceVersion %s → %s", dep.ResourceVersion, again.ResourceVersion)
+	}
+
 	recs := waitEvents(t, "rw-kicukiro", 1)
 	var data tenancy.Tenant
 	if err := envelope(t, recs[0]).DecodeData(&data); err != nil || data.Tier != "dedicated" || data.Namespace != ns {

@@ -36,6 +36,10 @@ import (
 // platformNamespace is where the operator keeps tenant credentials in the suite.
 const platformNamespace = "l4l"
 
+// directoryImage is the only service image the suite configures: dedicated tenants get a
+// directory Deployment, and no recruitment one.
+const directoryImage = "ghcr.io/l4l-platform/directory:test"
+
 // The suite shares one API server, broker, database and manager: starting envtest takes
 // seconds, and every test works on its own tenants.
 var (
@@ -127,7 +131,8 @@ func run(m *testing.M) int {
 	}
 	mgr, err := ctrl.NewManager(operatorCfg, ctrl.Options{
 		Scheme:  scheme,
-		Cache:   controller.CacheOptions(platformNamespace),
+		Cache:   controller.CacheOptions(),
+		Client:  controller.ClientOptions(),
 		Metrics: metricsserver.Options{BindAddress: "0"},
 	})
 	if err != nil {
@@ -139,6 +144,8 @@ func run(m *testing.M) int {
 	registry = prometheus.NewRegistry()
 	conf := controller.DefaultConfig(platformNamespace, stack.MongoURI)
 	conf.Services = []string{"directory", "recruitment"}
+	conf.Images = map[string]string{"directory": directoryImage}
+	conf.KafkaBrokers = stack.KafkaBrokers
 	tr := &controller.DistrictTenantReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme, Recorder: mgr.GetEventRecorder("tenant-operator"),
 		Publisher: writer, Databases: databases, Metrics: controller.NewMetrics(registry, mgr.GetClient()),
@@ -165,8 +172,8 @@ func run(m *testing.M) int {
 }
 
 // restrictedUser creates the operator's user with controller-gen's ClusterRole
-// (config/rbac/role.yaml) and the Role charts/tenant-operator grants in the platform
-// namespace (Secrets; leases are unused here, leader election being off).
+// (config/rbac/role.yaml) alone; the chart's namespaced Role only adds the leader-election
+// lease, and leader election is off here.
 func restrictedUser(ctx context.Context, env *envtest.Environment) (*rest.Config, error) {
 	const name = "tenant-operator"
 	data, err := os.ReadFile(filepath.Join("..", "..", "config", "rbac", "role.yaml"))
@@ -182,12 +189,6 @@ func restrictedUser(ctx context.Context, env *envtest.Environment) (*rest.Config
 		&role,
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name}, Subjects: subject,
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name}},
-		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: platformNamespace}, Rules: []rbacv1.PolicyRule{{
-			APIGroups: []string{""}, Resources: []string{"secrets"},
-			Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"},
-		}}},
-		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: platformNamespace}, Subjects: subject,
-			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name}},
 	}
 	for _, o := range objs {
 		if err := k8s.Create(ctx, o); err != nil {
