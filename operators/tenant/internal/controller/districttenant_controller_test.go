@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -380,6 +381,19 @@ func TestTenantOutsideTheProfileIsRefusedWithoutRetrying(t *testing.T) {
 			if len(published.forTenant(tc.code)) != 0 {
 				t.Error("an invalid tenant was announced")
 			}
+			// One Warning Event says why (recorded through the restricted user's RBAC).
+			eventually(t, "a Warning event for "+tc.code, func() bool {
+				var list eventsv1.EventList
+				if err := k8s.List(context.Background(), &list); err != nil {
+					return false
+				}
+				for _, e := range list.Items {
+					if e.Regarding.Name == tc.code && e.Reason == tc.reason && e.Type == corev1.EventTypeWarning {
+						return true
+					}
+				}
+				return false
+			})
 		})
 	}
 }
