@@ -58,6 +58,11 @@ func run() error {
 		return err
 	}
 
+	serviceImages, err := pairs(*images)
+	if err != nil {
+		return fmt.Errorf("--service-images: %w", err)
+	}
+
 	ctx := ctrl.SetupSignalHandler()
 	kafkaBrokers := strings.Split(*brokers, ",")
 	startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -92,9 +97,7 @@ func run() error {
 	conf := controller.DefaultConfig(*namespace, *mongoURI)
 	conf.Services = strings.Split(*services, ",")
 	conf.KafkaBrokers = kafkaBrokers
-	if conf.Images, err = pairs(*images); err != nil {
-		return fmt.Errorf("--service-images: %w", err)
-	}
+	conf.Images = serviceImages
 	// Dedicated tenants' services verify tokens from the same issuer as the platform's.
 	for _, k := range []string{"L4L_OIDC_ISSUER", "L4L_OIDC_AUDIENCE", "L4L_OIDC_JWKS_URL"} {
 		if v := os.Getenv(k); v != "" {
