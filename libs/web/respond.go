@@ -166,3 +166,10 @@ type Page[T any] struct {
 func Location(c *gin.Context, format string, args ...any) {
 	c.Header("Location", fmt.Sprintf(format, args...))
 }
+
+// Created answers 201 with the new resource at <request path>/<id> and its first ETag.
+func Created(c *gin.Context, id string, v any) error {
+	Location(c, "%s/%s", c.Request.URL.Path, id)
+	c.Header("ETag", ETag(1))
+	return JSON(c, http.StatusCreated, v)
+}

@@ -27,47 +27,23 @@ func created(c *gin.Context, res ItemResult, path string, v any) error {
 	return web.JSON(c, nethttp.StatusCreated, v)
 }
 
-func (a *API) createSession(c *gin.Context) error {
-	var f domain.SessionFields
-	if err := web.Decode(c, &f); err != nil {
-		return err
-	}
-	b := a.newBatch(c, tenantOf(c), auth.From(c), c.Request.URL.Path)
-	res, valid, err := b.sessions([]domain.SessionFields{f})
-	if err != nil {
-		return err
-	}
-	var v any
-	if len(valid) == 1 {
-		v = valid[0]
-	}
-	return problemOr(c, res[0], v)
-}
+func (a *API) createSession(c *gin.Context) error { return createOne(a, c, (*batch).sessions) }
 
-func (a *API) createRating(c *gin.Context) error {
-	var f domain.RatingFields
-	if err := web.Decode(c, &f); err != nil {
-		return err
-	}
-	b := a.newBatch(c, tenantOf(c), auth.From(c), c.Request.URL.Path)
-	res, valid, err := b.ratings([]domain.RatingFields{f})
-	if err != nil {
-		return err
-	}
-	var v any
-	if len(valid) == 1 {
-		v = valid[0]
-	}
-	return problemOr(c, res[0], v)
-}
+func (a *API) createRating(c *gin.Context) error { return createOne(a, c, (*batch).ratings) }
 
 func (a *API) createObservation(c *gin.Context) error {
-	var f domain.ObservationFields
+	return createOne(a, c, (*batch).observations)
+}
+
+// createOne runs a single record through the same path as a batch upload, so that a
+// record is checked and written the same way whether it comes alone or offline in a batch.
+func createOne[F, V any](a *API, c *gin.Context, run func(*batch, []F) ([]ItemResult, []V, error)) error {
+	var f F
 	if err := web.Decode(c, &f); err != nil {
 		return err
 	}
-	b := a.newBatch(c, tenantOf(c), auth.From(c), c.Request.URL.Path)
-	res, valid, err := b.observations([]domain.ObservationFields{f})
+	b := a.newBatch(c.Request.Context(), tenantOf(c), auth.From(c), c.Request.URL.Path)
+	res, valid, err := run(b, []F{f})
 	if err != nil {
 		return err
 	}
@@ -301,7 +277,7 @@ func (a *API) sync(c *gin.Context) error {
 	if len(errs) > 0 {
 		return problem.Fields("every item of a sync upload needs its id", errs...)
 	}
-	b := a.newBatch(c, tenantOf(c), auth.From(c), c.Request.URL.Path)
+	b := a.newBatch(c.Request.Context(), tenantOf(c), auth.From(c), c.Request.URL.Path)
 	view := syncView{Results: []ItemResult{}}
 	if len(req.Sessions) > 0 {
 		res, _, err := b.sessions(req.Sessions)

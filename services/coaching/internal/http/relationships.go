@@ -77,9 +77,7 @@ func (a *API) createRelationship(c *gin.Context) error {
 		}
 		return err
 	}
-	web.Location(c, "%s/%s", c.Request.URL.Path, rel.ID)
-	c.Header("ETag", web.ETag(1))
-	return web.JSON(c, nethttp.StatusCreated, rel)
+	return web.Created(c, rel.ID, rel)
 }
 
 // endRelationship ends a relationship by hand (If-Match). Its coachee is then without a

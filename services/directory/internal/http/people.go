@@ -65,9 +65,7 @@ func (a *API) createPerson(c *gin.Context) error {
 	if err := a.Store.People.Insert(c.Request.Context(), t.Code, p.ID, store.StoredPerson(p), ev); err != nil {
 		return staffTaken(err, p.StaffID, t.Code)
 	}
-	web.Location(c, "%s/%s", c.Request.URL.Path, p.ID)
-	c.Header("ETag", web.ETag(1))
-	return web.JSON(c, nethttp.StatusCreated, p)
+	return web.Created(c, p.ID, p)
 }
 
 func (a *API) getPerson(c *gin.Context) error {

@@ -45,9 +45,7 @@ func (a *API) createRole(c *gin.Context) error {
 	if err := a.Store.Roles.Insert(c.Request.Context(), t.Code, r.ID, r, ev); err != nil {
 		return err
 	}
-	web.Location(c, "%s/%s", c.Request.URL.Path, r.ID)
-	c.Header("ETag", web.ETag(1))
-	return web.JSON(c, nethttp.StatusCreated, r)
+	return web.Created(c, r.ID, r)
 }
 
 func (a *API) getRole(c *gin.Context) error {

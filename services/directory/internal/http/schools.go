@@ -34,9 +34,7 @@ func (a *API) createSchool(c *gin.Context) error {
 		}
 		return err
 	}
-	web.Location(c, "%s/%s", c.Request.URL.Path, s.ID)
-	c.Header("ETag", web.ETag(1))
-	return web.JSON(c, nethttp.StatusCreated, s)
+	return web.Created(c, s.ID, s)
 }
 
 func (a *API) getSchool(c *gin.Context) error {

@@ -110,14 +110,14 @@ func (a *API) groupCalendar(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.groupFeed(c, c, tenantOf(c), g)
+	return a.groupFeed(c.Request.Context(), c, tenantOf(c), g)
 }
 
 func (a *API) personCalendar(c *gin.Context) error {
 	if _, _, err := a.personGroups(c); err != nil {
 		return err
 	}
-	return a.personFeed(c, c, tenantOf(c), c.Param("person"))
+	return a.personFeed(c.Request.Context(), c, tenantOf(c), c.Param("person"))
 }
 
 type feedRequest struct {
@@ -231,7 +231,7 @@ func (a *API) feed(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		return a.groupFeed(c, c, t, g)
+		return a.groupFeed(c.Request.Context(), c, t, g)
 	}
-	return a.personFeed(c, c, t, f.PersonID)
+	return a.personFeed(c.Request.Context(), c, t, f.PersonID)
 }

@@ -29,7 +29,7 @@ func (a *API) listActions(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	groups, err := a.groupsByID(c, t)
+	groups, err := a.groupsByID(c.Request.Context(), t)
 	if err != nil {
 		return err
 	}

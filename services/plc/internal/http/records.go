@@ -86,7 +86,7 @@ func (a *API) recordSession(c *gin.Context) error {
 	if _, _, _, err := a.session(c); err != nil {
 		return err
 	}
-	s, ver, err := a.record(c, c, t, c.Param("id"), ifMatch, f)
+	s, ver, err := a.record(c.Request.Context(), c, t, c.Param("id"), ifMatch, f)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (a *API) recordBatch(c *gin.Context) error {
 		if it.Version < 0 {
 			it.Version = 0
 		}
-		s, ver, err := a.record(c, c, t, it.SessionID, it.Version, it.Record)
+		s, ver, err := a.record(c.Request.Context(), c, t, it.SessionID, it.Version, it.Record)
 		if err != nil {
 			if problem.KindOf(err) == problem.Internal || problem.KindOf(err) == problem.Unavailable {
 				return err // our failure, not the item's: the whole batch is retried

@@ -100,7 +100,7 @@ func (a *API) schedule(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.plan(c, t, from, to, req.DryRun)
+	res, err := a.plan(c.Request.Context(), t, from, to, req.DryRun)
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ func (a *API) listSessions(c *gin.Context) error {
 		return err
 	}
 	if auth.From(c).Unit != "" {
-		groups, err := a.groupsByID(c, t)
+		groups, err := a.groupsByID(c.Request.Context(), t)
 		if err != nil {
 			return err
 		}
@@ -159,11 +159,11 @@ func (a *API) changeSession(c *gin.Context) error {
 		if current.Status != domain.Scheduled && current.Status != domain.Confirmed {
 			return problem.New(problem.Conflict, "the session is %s; only scheduled or confirmed sessions move", current.Status)
 		}
-		groups, err := a.groupsByID(c, t)
+		groups, err := a.groupsByID(c.Request.Context(), t)
 		if err != nil {
 			return err
 		}
-		others, _, err := a.others(c, t, groups)
+		others, _, err := a.others(c.Request.Context(), t, groups)
 		if err != nil {
 			return err
 		}

@@ -270,7 +270,7 @@ func (a *API) moderate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	members, err := a.members(c, t, cp)
+	members, err := a.members(c.Request.Context(), t, cp)
 	if err != nil {
 		return err
 	}

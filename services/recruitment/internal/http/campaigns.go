@@ -30,7 +30,7 @@ func (a *API) createCampaign(c *gin.Context) error {
 	var pc domain.PanelCheck
 	if f.Panel != nil {
 		var err error
-		if pc, err = a.panelCheck(c, t, *f.Panel); err != nil {
+		if pc, err = a.panelCheck(c.Request.Context(), t, *f.Panel); err != nil {
 			return err
 		}
 	}
@@ -48,9 +48,7 @@ func (a *API) createCampaign(c *gin.Context) error {
 		}
 		return err
 	}
-	web.Location(c, "%s/%s", c.Request.URL.Path, cp.ID)
-	c.Header("ETag", web.ETag(1))
-	return web.JSON(c, nethttp.StatusCreated, cp)
+	return web.Created(c, cp.ID, cp)
 }
 
 func (a *API) getCampaign(c *gin.Context) error {
@@ -104,7 +102,7 @@ func (a *API) setPanel(c *gin.Context) error {
 	if err := web.Decode(c, &p); err != nil {
 		return err
 	}
-	pc, err := a.panelCheck(c, tenantOf(c), p)
+	pc, err := a.panelCheck(c.Request.Context(), tenantOf(c), p)
 	if err != nil {
 		return err
 	}
@@ -160,7 +158,7 @@ func (a *API) rank(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	members, err := a.members(c, t, cp)
+	members, err := a.members(c.Request.Context(), t, cp)
 	if err != nil {
 		return err
 	}
