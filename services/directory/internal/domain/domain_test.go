@@ -204,3 +204,32 @@ func FuzzImportSchools(f *testing.F) {
 		}
 	})
 }
+
+// FuzzImportHeadTeachers: any head-teacher CSV is read into rows or errors naming a row
+// and column; an accepted row always names a known school and a staff id, and no school
+// gets two head teachers from one file.
+func FuzzImportHeadTeachers(f *testing.F) {
+	f.Add("staff_id,given_name,family_name,school_code\nT1,Ann,Uwase,S1\n")
+	f.Add("staff_id,given_name,family_name,school_code,start_date\nT1,Ann,Uwase,S1,2020-13-01\nT2,Bo,K,S1,\n")
+	f.Add("staff_id,given_name,family_name,school_code\n\"T1,Ann\n")
+	known := map[string]bool{"S1": true, "S2": true}
+	f.Fuzz(func(t *testing.T, in string) {
+		rows, errs := domain.ReadCSV(strings.NewReader(in), domain.HeadTeacherColumns)
+		if len(errs) > 0 {
+			return
+		}
+		good, bad := domain.HeadTeacherRows(rows, func(c string) bool { return known[c] }, "2027-01-11")
+		seen := map[string]bool{}
+		for _, g := range good {
+			if g.Person.StaffID == "" || !known[g.SchoolCode] || seen[g.SchoolCode] {
+				t.Fatalf("accepted an invalid row %+v", g)
+			}
+			seen[g.SchoolCode] = true
+		}
+		for _, e := range bad {
+			if !strings.HasPrefix(e.Field, "row ") {
+				t.Fatalf("error without a row: %+v", e)
+			}
+		}
+	})
+}
