@@ -55,9 +55,9 @@ func (a *API) Register(v1 *gin.RouterGroup) {
 
 	// Logging, rating and observing are open to every token of the tenant; the handlers
 	// check that the caller is the coach, the head teacher, an SEO or field staff.
-	t.GET("/sessions", web.Handle(a.listSessions))
-	t.POST("/sessions", idem, web.Handle(a.createSession))
-	t.GET("/sessions/:id", web.Handle(a.getSession))
+	t.GET("/coaching-sessions", web.Handle(a.listSessions))
+	t.POST("/coaching-sessions", idem, web.Handle(a.createSession))
+	t.GET("/coaching-sessions/:id", web.Handle(a.getSession))
 
 	t.GET("/ratings", web.Handle(a.listRatings))
 	t.POST("/ratings", idem, web.Handle(a.createRating))
