@@ -68,6 +68,8 @@ func (a *API) Register(v1 *gin.RouterGroup) {
 	t.POST("/observations", idem, web.Handle(a.createObservation))
 	t.GET("/observations/:id", web.Handle(a.getObservation))
 
+	a.registerPlans(t, idem)
+
 	t.GET("/visit-rhythm", web.Handle(a.visitRhythm))
 	t.POST("/sync", idem, web.Handle(a.sync))
 	t.GET("/changes", web.Handle(a.changes))
