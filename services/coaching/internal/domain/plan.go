@@ -235,7 +235,7 @@ func validateContent(t Tenant, rules PlanRules, c PlanContent, errs *fieldErrs) 
 		}
 	}
 	priority := func(at, key string) {
-		if !priorities[key] {
+		if len(c.Priorities) > 0 && !priorities[key] { // no priorities at all is one error, said once
 			errs.add(at+".priority", "%q is not a priority of the plan", key)
 		}
 	}
