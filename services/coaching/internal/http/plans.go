@@ -258,10 +258,10 @@ type visitView struct {
 	PlanID           string              `json:"plan_id,omitempty"`
 	Status           string              `json:"status"`
 	CurrentVersion   int                 `json:"current_version"`
-	Current          *domain.PlanVersion `json:"current"`
-	LatestReview     *domain.PlanReview  `json:"latest_review"`
-	LatestSelfReview *domain.SelfReview  `json:"latest_self_review"`
-	RiskCheck        *domain.RiskCheck   `json:"risk_check"`
+	Current          *domain.PlanVersion `json:"current,omitempty"`
+	LatestReview     *domain.PlanReview  `json:"latest_review,omitempty"`
+	LatestSelfReview *domain.SelfReview  `json:"latest_self_review,omitempty"`
+	RiskCheck        *domain.RiskCheck   `json:"risk_check,omitempty"`
 }
 
 // schoolPlan is the visit view: the school's current (approved) plan of the school year
