@@ -323,3 +323,68 @@ func TestPlanWalk(t *testing.T) {
 		t.Fatalf("plan.reviewed facts %v", reviewed)
 	}
 }
+
+// TestRiskChecks: a check linked to the visit's session, a client-made id that makes a
+// retried upload a 409 rather than a second record, and lists scoped to the caller.
+func TestRiskChecks(t *testing.T) {
+	env, rel := coachingScenario(t)
+	lll := token(env, "ht-1", []string{"lll", "ht"}, remera)
+	seoK := token(env, "seo-kacyiru", []string{"seo"}, kacyiru)
+	field := token(env, "fs-1", []string{"field_staff"}, "")
+
+	r := env.Do(servicetest.Request{Method: "POST", Path: base + "/coaching-sessions", Token: lll, Body: map[string]any{
+		"relationship_id": rel["ht-2"], "date": planDate(), "mode": "school_visit", "duration_minutes": 60, "focus_areas": []string{"school_direction"}}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("visit: %d %s", r.Status, r.Body)
+	}
+	var visit session
+	r.JSON(t, &visit)
+	no := false
+	answers := func(met bool) []map[string]any {
+		return []map[string]any{{"key": "at_risk_list", "met": true}, {"key": "reviewed_monthly", "met": met}, {"key": "family_follow_up", "met": true}}
+	}
+	id := newID()
+	check := map[string]any{"id": id, "school_id": "sch-2", "date": planDate(), "session_id": visit.ID, "criteria": answers(no)}
+	r = env.Do(servicetest.Request{Method: "POST", Path: base + "/risk-checks", Token: lll, Body: check})
+	if r.Status != http.StatusCreated || r.Header.Get("Location") != base+"/risk-checks/"+id {
+		t.Fatalf("check: %d %s %s", r.Status, r.Header.Get("Location"), r.Body)
+	}
+	var c struct {
+		HasSystem    bool   `json:"has_system"`
+		CriteriaMet  int    `json:"criteria_met"`
+		RecorderRole string `json:"recorder_role"`
+		SessionID    string `json:"session_id"`
+	}
+	r.JSON(t, &c)
+	if c.HasSystem || c.CriteriaMet != 2 || c.RecorderRole != "lll" || c.SessionID != visit.ID {
+		t.Fatalf("a list not reviewed monthly is no system: %+v", c)
+	}
+	if r := env.Do(servicetest.Request{Method: "POST", Path: base + "/risk-checks", Token: lll, Body: check}); r.Status != http.StatusConflict {
+		t.Fatalf("the same check again: %d %s", r.Status, r.Body)
+	}
+	// The session must be at the school checked.
+	elsewhere := map[string]any{"school_id": "sch-3", "date": planDate(), "session_id": visit.ID, "criteria": answers(true)}
+	if r := env.Do(servicetest.Request{Method: "POST", Path: base + "/risk-checks", Token: lll, Body: elsewhere}); r.Status != http.StatusBadRequest || r.Problem(t).Errors[0].Field != "session_id" {
+		t.Fatalf("a session at another school: %d %s", r.Status, r.Body)
+	}
+	// Field staff record anywhere in the district; an SEO only in their sector.
+	if r := env.Do(servicetest.Request{Method: "POST", Path: base + "/risk-checks", Token: field, Body: map[string]any{"school_id": "k-1", "date": planDate(), "criteria": answers(true)}}); r.Status != http.StatusCreated {
+		t.Fatalf("field staff: %d %s", r.Status, r.Body)
+	}
+	if r := env.Do(servicetest.Request{Method: "POST", Path: base + "/risk-checks", Token: seoK, Body: map[string]any{"school_id": "sch-2", "date": planDate(), "criteria": answers(true)}}); r.Status != http.StatusForbidden {
+		t.Fatalf("another sector's SEO: %d %s", r.Status, r.Body)
+	}
+	var list page[struct {
+		SchoolID string `json:"school_id"`
+	}]
+	r = env.Do(servicetest.Request{Method: "GET", Path: base + "/risk-checks", Token: seoK})
+	r.JSON(t, &list)
+	if r.Status != http.StatusOK || len(list.Items) != 1 || list.Items[0].SchoolID != "k-1" {
+		t.Fatalf("the Kacyiru SEO's list: %d %s", r.Status, r.Body)
+	}
+	r = env.Do(servicetest.Request{Method: "GET", Path: base + "/risk-checks?school_id=sch-2", Token: field})
+	r.JSON(t, &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("sch-2's checks: %s", r.Body)
+	}
+}
