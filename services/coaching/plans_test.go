@@ -388,3 +388,71 @@ func TestRiskChecks(t *testing.T) {
 		t.Fatalf("sch-2's checks: %s", r.Body)
 	}
 }
+
+// TestPlansOffline: a tablet uploads a self-review and a risk check in a sync batch, each
+// with its own result; the upload repeated creates nothing twice; the change feed brings
+// the plan down.
+func TestPlansOffline(t *testing.T) {
+	env, _ := coachingScenario(t)
+	ht2 := token(env, "ht-2", []string{"ht"}, "sch-2")
+	seo := token(env, "seo-remera", []string{"seo"}, remera)
+	r := env.Do(servicetest.Request{Method: "POST", Path: base + "/plans", Token: ht2, Body: planBody()})
+	var p plan
+	r.JSON(t, &p)
+	r = env.Do(servicetest.Request{Method: "POST", Path: base + "/plans/" + p.ID + "/reviews", Token: seo, Header: map[string]string{"If-Match": `"1"`},
+		Body: map[string]any{"version": 1, "decision": "approve", "criteria": criteria()}})
+	if r.Status != http.StatusOK {
+		t.Fatalf("approve: %d %s", r.Status, r.Body)
+	}
+
+	upload := map[string]any{
+		"self_reviews": []map[string]any{{"id": newID(), "plan_id": p.ID, "date": planDate(), "items": []map[string]string{{"ref": "maths_cpd", "status": "done"}}}},
+		// A head teacher does not record the school's risk check: rejected alone.
+		"risk_checks": []map[string]any{{"id": newID(), "school_id": "sch-2", "date": planDate(), "criteria": []map[string]any{
+			{"key": "at_risk_list", "met": true}, {"key": "reviewed_monthly", "met": true}, {"key": "family_follow_up", "met": false}}}},
+	}
+	type result struct {
+		Kind, Status string
+		Problem      *struct{ Status int }
+	}
+	var res struct {
+		Results                    []result
+		Created, Existed, Rejected int
+	}
+	r = env.Do(servicetest.Request{Method: "POST", Path: base + "/sync", Token: ht2, Body: upload})
+	r.JSON(t, &res)
+	if r.Status != http.StatusOK || res.Created != 1 || res.Rejected != 1 {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+	for _, x := range res.Results {
+		if x.Kind == "risk_check" && (x.Status != "rejected" || x.Problem == nil || x.Problem.Status != http.StatusForbidden) {
+			t.Fatalf("the head teacher's risk check: %+v", x)
+		}
+	}
+	r = env.Do(servicetest.Request{Method: "POST", Path: base + "/sync", Token: ht2, Body: upload})
+	r.JSON(t, &res)
+	if res.Created != 0 || res.Existed != 1 || res.Rejected != 1 {
+		t.Fatalf("the upload again: %s", r.Body)
+	}
+	missingID := map[string]any{"self_reviews": []map[string]any{{"plan_id": p.ID, "date": planDate(), "items": []map[string]string{{"ref": "maths_cpd", "status": "done"}}}}}
+	if r := env.Do(servicetest.Request{Method: "POST", Path: base + "/sync", Token: ht2, Body: missingID}); r.Status != http.StatusBadRequest || r.Problem(t).Errors[0].Field != "self_reviews[0].id" {
+		t.Fatalf("a self-review without its id: %d %s", r.Status, r.Body)
+	}
+
+	var feed struct {
+		Items []struct {
+			Kind string `json:"kind"`
+			Plan *plan  `json:"plan"`
+		} `json:"items"`
+	}
+	servicetest.Eventually(t, 10*time.Second, "the plan in the change feed", func() bool {
+		r := env.Do(servicetest.Request{Method: "GET", Path: base + "/changes", Token: ht2})
+		r.JSON(t, &feed)
+		for _, it := range feed.Items {
+			if it.Kind == "plan" && it.Plan.ID == p.ID && len(it.Plan.SelfReviews) == 1 {
+				return true
+			}
+		}
+		return false
+	})
+}

@@ -295,4 +295,3 @@ func TestRiskCheck(t *testing.T) {
 		t.Fatalf("a list not reviewed monthly is not a system: %+v", r)
 	}
 }
-

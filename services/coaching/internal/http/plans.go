@@ -2,9 +2,11 @@ package http
 
 import (
 	"context"
+	"errors"
 	nethttp "net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -217,21 +219,36 @@ func (a *API) reviewPlan(c *gin.Context) error {
 }
 
 // recordSelfReview records the school's termly self-review. It needs no If-Match: it adds
-// to the plan without changing what the caller saw, and the one-per-term rule refuses a
+// to the plan without changing what the caller read, and the one-per-term rule refuses a
 // second one.
 func (a *API) recordSelfReview(c *gin.Context) error {
 	var f domain.SelfReviewFields
 	if err := web.Decode(c, &f); err != nil {
 		return err
 	}
-	t, caller, now := tenantOf(c), auth.From(c), a.Now()
-	roster, err := a.Store.Roster(c.Request.Context(), t.Code)
+	t, ctx := tenantOf(c), c.Request.Context()
+	roster, err := a.Store.Roster(ctx, t.Code)
 	if err != nil {
 		return err
 	}
-	p, ver, err := a.Store.Plans().Update(c.Request.Context(), t.Code, c.Param("id"), 0, func(p *domain.SchoolPlan) ([]mongox.Event, error) {
-		if !visible(c, p.Units, p.Parties) {
+	p, ver, err := a.addSelfReview(ctx, t, auth.From(c), roster, a.Now(), c.Param("id"), f)
+	if err != nil {
+		return err
+	}
+	web.Location(c, "%s", strings.TrimSuffix(c.Request.URL.Path, "/self-reviews"))
+	c.Header("ETag", web.ETag(ver))
+	return web.JSON(c, nethttp.StatusCreated, p)
+}
+
+// addSelfReview records a self-review in the plan with its event; one whose client-made
+// id the plan holds already is a Conflict wrapping errRecorded.
+func (a *API) addSelfReview(ctx context.Context, t domain.Tenant, caller auth.Principal, roster domain.Roster, now time.Time, planID string, f domain.SelfReviewFields) (domain.SchoolPlan, int64, error) {
+	return a.Store.Plans().Update(ctx, t.Code, planID, 0, func(p *domain.SchoolPlan) ([]mongox.Event, error) {
+		if !visible0(caller, p.Units, p.Parties) {
 			return nil, notFound("plan")
+		}
+		if f.ID != "" && slices.ContainsFunc(p.SelfReviews, func(s domain.SelfReview) bool { return s.ID == f.ID }) {
+			return nil, problem.Wrap(problem.Conflict, errRecorded, "self-review %s is already recorded", f.ID)
 		}
 		if !roster.Holds(caller.Subject, domain.RatedRole(t.Profile), p.SchoolID, t.Today(now)) {
 			return nil, problem.New(problem.Forbidden, "a school's self-review is recorded by its head teacher")
@@ -243,12 +260,60 @@ func (a *API) recordSelfReview(c *gin.Context) error {
 		ev, err := events.ForSelfReview(t.Code, *p, s)
 		return []mongox.Event{ev}, err
 	})
+}
+
+// SyncSelfReview is a self-review in an offline upload: the plan it reviews, and the
+// self-review with its id made on the device.
+type SyncSelfReview struct {
+	PlanID string `json:"plan_id"`
+	domain.SelfReviewFields
+}
+
+// riskChecks records the drop-out-risk checks of an upload, one result each.
+func (b *batch) riskChecks(items []domain.RiskCheckFields) ([]ItemResult, error) {
+	roster, err := b.getRoster()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	web.Location(c, "%s", strings.TrimSuffix(c.Request.URL.Path, "/self-reviews"))
-	c.Header("ETag", web.ETag(ver))
-	return web.JSON(c, nethttp.StatusCreated, p)
+	results := make([]ItemResult, len(items))
+	for i, f := range items {
+		_, err := b.a.recordRiskCheck(b.ctx, b.t, b.caller, roster, b.now, f)
+		results[i], err = b.result("risk_check", i, f.ID, err)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+// selfReviews records the self-reviews of an upload, one result each.
+func (b *batch) selfReviews(items []SyncSelfReview) ([]ItemResult, error) {
+	roster, err := b.getRoster()
+	if err != nil {
+		return nil, err
+	}
+	results := make([]ItemResult, len(items))
+	for i, f := range items {
+		_, _, err := b.a.addSelfReview(b.ctx, b.t, b.caller, roster, b.now, f.PlanID, f.SelfReviewFields)
+		results[i], err = b.result("self_review", i, f.ID, err)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+// result turns one item's outcome into its result; an error of ours fails the upload.
+func (b *batch) result(kind string, i int, id string, err error) (ItemResult, error) {
+	switch {
+	case err == nil:
+		return ItemResult{Kind: kind, Index: i, ID: id, Status: ItemCreated}, nil
+	case errors.Is(err, errRecorded):
+		return ItemResult{Kind: kind, Index: i, ID: id, Status: ItemExists}, nil
+	case internal(err):
+		return ItemResult{}, err
+	}
+	return b.reject(kind, i, id, err), nil
 }
 
 // visitView is what a coaching visit sees of a school's plan.
@@ -339,42 +404,56 @@ func (a *API) createRiskCheck(c *gin.Context) error {
 	if err := web.Decode(c, &f); err != nil {
 		return err
 	}
-	t, caller, now, ctx := tenantOf(c), auth.From(c), a.Now(), c.Request.Context()
-	rules := domain.PlanRulesFor(t.Profile)
+	t, ctx := tenantOf(c), c.Request.Context()
 	roster, err := a.Store.Roster(ctx, t.Code)
 	if err != nil {
 		return err
 	}
+	r, err := a.recordRiskCheck(ctx, t, auth.From(c), roster, a.Now(), f)
+	if err != nil {
+		return err
+	}
+	return web.Created(c, r.ID, r)
+}
+
+// errRecorded marks an offline record whose client-made id is stored already.
+var errRecorded = problem.New(problem.Conflict, "already recorded")
+
+// recordRiskCheck validates and stores a drop-out-risk check with its event; a check
+// whose id is stored already is a Conflict wrapping errRecorded.
+func (a *API) recordRiskCheck(ctx context.Context, t domain.Tenant, caller auth.Principal, roster domain.Roster, now time.Time, f domain.RiskCheckFields) (domain.RiskCheck, error) {
+	rules := domain.PlanRulesFor(t.Profile)
 	units := schoolUnits(t, roster, f.SchoolID)
 	var by domain.Reviewer
 	if units != nil {
+		var err error
 		if by, err = a.riskRecorder(ctx, t, caller, rules, f.SchoolID, units); err != nil {
-			return err
+			return domain.RiskCheck{}, err
 		}
 	}
 	r, err := domain.NewRiskCheck(t, rules, f, units, by, now)
 	if err != nil {
-		return err
+		return r, err
 	}
 	if f.SessionID != "" {
 		s, _, err := a.Store.Sessions.Get(ctx, t.Code, f.SessionID)
 		if problem.Is(err, problem.NotFound) || (err == nil && !slices.Contains(s.Units, f.SchoolID)) {
-			return problem.Fields("the drop-out-risk check has invalid fields", problem.Field("session_id", "%q is not a coaching session at school %s", f.SessionID, f.SchoolID))
+			return r, problem.Fields("the drop-out-risk check has invalid fields", problem.Field("session_id", "%q is not a coaching session at school %s", f.SessionID, f.SchoolID))
 		} else if err != nil {
-			return err
+			return r, err
 		}
 	}
 	ev, err := events.ForRiskCheck(t.Code, r)
 	if err != nil {
-		return err
+		return r, err
 	}
 	if err := a.Store.RiskChecks().Insert(ctx, t.Code, r.ID, r, ev); err != nil {
 		if problem.Is(err, problem.Conflict) {
-			return problem.New(problem.Conflict, "a drop-out-risk check with id %s is already recorded", r.ID)
+			return r, problem.Wrap(problem.Conflict, errRecorded, "a drop-out-risk check with id %s is already recorded", r.ID)
 		}
-		return err
+		return r, err
 	}
-	return web.Created(c, r.ID, r)
+	return r, nil
 }
 
 func (a *API) listRiskChecks(c *gin.Context) error {
