@@ -74,9 +74,8 @@ type RiskCriterion struct {
 // (001); a drop-out-risk system is a list of at-risk learners kept, reviewed monthly,
 // with follow-up actions with families (issue 12).
 var DefaultPlanRules = PlanRules{
-	LearningSubjects:  []string{"english", "mathematics"},
-	ReviewerRoles:     []string{"seo", "deo"},
-	RiskRecorderRoles: []string{"seo", "field_staff"},
+	LearningSubjects: []string{"english", "mathematics"},
+	// ReviewerRoles and RiskRecorderRoles come from the profile's roles (PlanRulesFor).
 	Criteria: []PlanCriterion{
 		{Key: "learning_focus", Group: GroupQuality, Name: "Priorities focus on pupils' learning outcomes in English and mathematics"},
 		{Key: "uses_data", Group: GroupQuality, Name: "Priorities come from an analysis of the school's learning data"},
@@ -97,8 +96,37 @@ var DefaultPlanRules = PlanRules{
 	}},
 }
 
-// PlanRulesFor returns the plan rules of a country profile.
-func PlanRulesFor(_ *profile.Index) PlanRules { return DefaultPlanRules }
+// PlanRulesFor returns the plan rules of a country profile: the defaults, reviewed by
+// the profile's education officers (Rwanda: SEO, DEO; Kenya: CSO, SCDE, CDE), whose checks
+// of drop-out-risk systems field staff may record too.
+func PlanRulesFor(p *profile.Index) PlanRules {
+	r := DefaultPlanRules
+	r.ReviewerRoles = EducationOfficers(p)
+	r.RiskRecorderRoles = slices.Clone(r.ReviewerRoles)
+	if _, ok := p.Role(FieldStaffRole); ok {
+		r.RiskRecorderRoles = append(r.RiskRecorderRoles, FieldStaffRole)
+	}
+	return r
+}
+
+// FieldStaffRole is the role key of monitoring staff on school visits.
+const FieldStaffRole = "field_staff"
+
+// EducationOfficers are the roles with exactly one holder per unit of their own level
+// between the school and the country, other than the coaches of head teachers: the
+// officers responsible for a sector or district's schools (in profile order).
+func EducationOfficers(p *profile.Index) []string {
+	rated := RatedRole(p)
+	var out []string
+	for _, r := range p.Spec().Roles {
+		if r.Scope == profile.ScopeSchool || r.Scope == profile.ScopeCountry || r.Quota == nil ||
+			r.Quota.Count != 1 || r.Quota.PerLevel != r.Scope || slices.Contains(r.Coaches, rated) {
+			continue
+		}
+		out = append(out, r.Key)
+	}
+	return out
+}
 
 // Criterion finds a criterion by key.
 func (r PlanRules) Criterion(key string) (PlanCriterion, bool) {

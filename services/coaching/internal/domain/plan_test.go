@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/l4l-platform/l4l/libs/problem"
+	"github.com/l4l-platform/l4l/libs/profile"
 )
 
 func goodContent() PlanContent {
@@ -42,6 +43,32 @@ func with(ratings []CriterionRating, key, rating string) []CriterionRating {
 		}
 	}
 	return out
+}
+
+func TestPlanRulesForProfiles(t *testing.T) {
+	rw := PlanRulesFor(rwanda(t).Profile)
+	ke := PlanRulesFor(kenya(t).Profile)
+	for _, tc := range []struct {
+		name      string
+		got, want []string
+	}{
+		{"rw reviewers", rw.ReviewerRoles, []string{"seo", "deo"}},
+		{"rw risk recorders", rw.RiskRecorderRoles, []string{"seo", "deo", "field_staff"}},
+		{"ke reviewers", ke.ReviewerRoles, []string{"cso", "scde", "cde"}},
+	} {
+		if !slices.Equal(tc.got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func kenya(t *testing.T) Tenant {
+	t.Helper()
+	s, err := profile.Load("ke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Tenant{Code: "ke-nairobi", Profile: profile.NewIndex(s)}
 }
 
 func TestAssess(t *testing.T) {

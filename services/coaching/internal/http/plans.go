@@ -392,7 +392,7 @@ func (a *API) riskRecorder(ctx context.Context, t domain.Tenant, caller auth.Pri
 		return domain.Reviewer{PersonID: caller.Subject, Role: rels[0].CoachRole}, nil
 	}
 	for _, role := range rules.RiskRecorderRoles {
-		if caller.HasRole(role) && (role == fieldStaff || visible0(caller, units, nil)) {
+		if caller.HasRole(role) && (role == domain.FieldStaffRole || visible0(caller, units, nil)) {
 			return domain.Reviewer{PersonID: caller.Subject, Role: role}, nil
 		}
 	}
