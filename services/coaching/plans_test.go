@@ -191,6 +191,7 @@ func TestPlanWalk(t *testing.T) {
 	content["inclusion"].(map[string]any)["dropout_risk"] = "Home visits after three absences; a monthly list reviewed with the school committee"
 	wantProblem(do("POST", path+"/versions", ht2, content, v1), http.StatusPreconditionFailed, "")
 	wantProblem(do("POST", path+"/versions", field, content, map[string]string{"If-Match": `"2"`}), http.StatusForbidden, "")
+	etag(`"2"`)
 	r = do("POST", path+"/versions", ht2, content, map[string]string{"If-Match": `"2"`})
 	if r.Status != http.StatusOK || r.Header.Get("ETag") != `"3"` {
 		t.Fatalf("resubmit: %d %s", r.Status, r.Body)
@@ -220,6 +221,10 @@ func TestPlanWalk(t *testing.T) {
 		t.Fatalf("self-review %+v", p.SelfReviews)
 	}
 	wantProblem(do("POST", path+"/self-reviews", ht2, selfReview, nil), http.StatusConflict, "")
+	etag(`"5"`) // submitted, changes requested, resubmitted, approved, self-reviewed: nothing more
+	if r := do("GET", path, ht2, nil, nil); !strings.Contains(string(r.Body), `"self_reviews":[{`) || strings.Count(string(r.Body), `"term":`) != 1 {
+		t.Fatalf("one self-review: %s", r.Body)
+	}
 
 	// The drop-out-risk check at the visit, by the coach.
 	yes := true
