@@ -118,6 +118,9 @@ type PlanFields struct {
 // Limits of a plan's lists and texts.
 const (
 	maxPlanItems = 30
+	// MaxPlanVersions bounds the versions of one plan, so that its document (versions,
+	// reviews and self-reviews together) stays far below MongoDB's 16 MB.
+	MaxPlanVersions = 40
 	maxPlanTitle = 200
 	maxPlanText  = 4000
 )
@@ -168,6 +171,9 @@ func (p *SchoolPlan) Resubmit(t Tenant, rules PlanRules, c PlanContent, by strin
 	validateContent(t, rules, c, &errs)
 	if err := errs.err("the plan has invalid fields"); err != nil {
 		return err
+	}
+	if len(p.Versions) >= MaxPlanVersions {
+		return problem.New(problem.Conflict, "the plan has %d versions, the most one plan keeps: ask the district to review it", len(p.Versions))
 	}
 	if last := &p.Versions[len(p.Versions)-1]; last.Status == PlanSubmitted {
 		last.Status = PlanSuperseded

@@ -322,3 +322,19 @@ func TestRiskCheck(t *testing.T) {
 		t.Fatalf("a list not reviewed monthly is not a system: %+v", r)
 	}
 }
+
+func TestResubmitBounded(t *testing.T) {
+	tn := rwanda(t)
+	p := submitted(t)
+	for len(p.Versions) < MaxPlanVersions {
+		if err := p.Resubmit(tn, DefaultPlanRules, goodContent(), "ht-2", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Resubmit(tn, DefaultPlanRules, goodContent(), "ht-2", now); !problem.Is(err, problem.Conflict) || len(p.Versions) != MaxPlanVersions {
+		t.Fatalf("version %d: %v", len(p.Versions)+1, err)
+	}
+	if p.Versions[0].Status != PlanSuperseded || p.Latest().Status != PlanSubmitted {
+		t.Fatalf("unreviewed versions are superseded: %s, %s", p.Versions[0].Status, p.Latest().Status)
+	}
+}
