@@ -71,15 +71,12 @@ func (a *API) createPlan(c *gin.Context) error {
 	t, caller, now := tenantOf(c), auth.From(c), a.Now()
 	ctx := c.Request.Context()
 	rules := domain.PlanRulesFor(t.Profile)
-	if _, err := domain.NewPlan(t, rules, f, caller.Subject, nil, now); err != nil {
-		return err // field errors first, before who may submit
-	}
-	units, err := a.headTeacherOf(ctx, t, caller, f.SchoolID)
+	// Field errors first, then who may submit (the school must be known for that).
+	p, err := domain.NewPlan(t, rules, f, caller.Subject, nil, now)
 	if err != nil {
 		return err
 	}
-	p, err := domain.NewPlan(t, rules, f, caller.Subject, units, now)
-	if err != nil {
+	if p.Units, err = a.headTeacherOf(ctx, t, caller, f.SchoolID); err != nil {
 		return err
 	}
 	ev, err := events.ForPlanSubmitted(t.Code, p)
