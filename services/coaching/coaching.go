@@ -37,7 +37,7 @@ var Definition = service.Definition{
 	Name:    Name,
 	OpenAPI: OpenAPI,
 	Indexes: store.Indexes,
-	Outbox:  []string{store.Relationships, store.UploadOutbox},
+	Outbox:  []string{store.Relationships, store.UploadOutbox, store.Plans, store.RiskChecks},
 	Routes: func(d *service.Deps, v1 *gin.RouterGroup) error {
 		api := &http.API{Store: events.NewStore(d.Tenants, d.Relay), Profiles: d.Profiles, Now: now, FeedLag: FeedLag}
 		api.Register(v1)

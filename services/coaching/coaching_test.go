@@ -106,7 +106,7 @@ func TestSessionsActionsRatingsAndRhythm(t *testing.T) {
 		"observer_id": "sla-1",
 	}
 	// Only the coach logs the session; bad fields are named; nothing is written.
-	if r := env.Do(servicetest.Request{Method: "POST", Path: base + "/sessions", Token: ht2, Body: visit}); r.Status != http.StatusForbidden {
+	if r := env.Do(servicetest.Request{Method: "POST", Path: base + "/coaching-sessions", Token: ht2, Body: visit}); r.Status != http.StatusForbidden {
 		t.Fatalf("a session by the coachee: %d %s", r.Status, r.Body)
 	}
 	for field, bad := range map[string]any{
@@ -124,12 +124,12 @@ func TestSessionsActionsRatingsAndRhythm(t *testing.T) {
 			key = "focus_areas"
 		}
 		body[key] = bad
-		r := env.Do(servicetest.Request{Method: "POST", Path: base + "/sessions", Token: lll, Body: body})
+		r := env.Do(servicetest.Request{Method: "POST", Path: base + "/coaching-sessions", Token: lll, Body: body})
 		if p := r.Problem(t); r.Status != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != field {
 			t.Fatalf("bad %s: %d %+v", field, r.Status, p)
 		}
 	}
-	r := env.Do(servicetest.Request{Method: "POST", Path: base + "/sessions", Token: lll, Body: visit})
+	r := env.Do(servicetest.Request{Method: "POST", Path: base + "/coaching-sessions", Token: lll, Body: visit})
 	if r.Status != http.StatusCreated {
 		t.Fatalf("log a visit: %d %s", r.Status, r.Body)
 	}
@@ -155,17 +155,17 @@ func TestSessionsActionsRatingsAndRhythm(t *testing.T) {
 	}
 	next := map[string]any{"relationship_id": rel["ht-2"], "date": daysAgo(5), "mode": "phone", "duration_minutes": 20,
 		"follow_ups": []map[string]string{{"action_id": "nope", "status": "done"}}}
-	if r := env.Do(servicetest.Request{Method: "POST", Path: base + "/sessions", Token: lll, Body: next}); r.Status != http.StatusBadRequest {
+	if r := env.Do(servicetest.Request{Method: "POST", Path: base + "/coaching-sessions", Token: lll, Body: next}); r.Status != http.StatusBadRequest {
 		t.Fatalf("follow-up of an unknown action: %d", r.Status)
 	}
 	next["follow_ups"] = []map[string]string{{"action_id": first.Actions[0].ID, "status": "done", "note": "Done, with feedback notes."}}
-	r = env.Do(servicetest.Request{Method: "POST", Path: base + "/sessions", Token: lll, Body: next})
+	r = env.Do(servicetest.Request{Method: "POST", Path: base + "/coaching-sessions", Token: lll, Body: next})
 	var second session
 	r.JSON(t, &second)
 	if r.Status != http.StatusCreated || !slices.Equal(second.CarriedActions, []string{first.Actions[0].ID}) || second.Observed {
 		t.Fatalf("follow-up session: %d %s", r.Status, r.Body)
 	}
-	if r := env.Do(servicetest.Request{Method: "POST", Path: base + "/sessions", Token: lll, Body: next}); r.Status != http.StatusBadRequest {
+	if r := env.Do(servicetest.Request{Method: "POST", Path: base + "/coaching-sessions", Token: lll, Body: next}); r.Status != http.StatusBadRequest {
 		t.Fatalf("following up a done action again: %d %s", r.Status, r.Body)
 	}
 	r = env.Do(servicetest.Request{Method: "GET", Path: base + "/relationships/" + rel["ht-2"] + "/actions?status=open", Token: lll})
@@ -333,7 +333,7 @@ func TestSyncAndChangeFeed(t *testing.T) {
 	} else if p := r.Problem(t); p.Errors[0].Field != "sessions[0].id" {
 		t.Fatalf("%+v", p)
 	}
-	r = env.Do(servicetest.Request{Method: "GET", Path: base + "/sessions?relationship_id=" + rel["ht-2"], Token: lll})
+	r = env.Do(servicetest.Request{Method: "GET", Path: base + "/coaching-sessions?relationship_id=" + rel["ht-2"], Token: lll})
 	var sessions page[session]
 	r.JSON(t, &sessions)
 	if len(sessions.Items) != 2 {
@@ -389,7 +389,7 @@ func TestSyncAndChangeFeed(t *testing.T) {
 	if len(empty.Items) != 0 || empty.NextSince != since {
 		t.Fatalf("feed after the end: %s", r.Body)
 	}
-	env.Do(servicetest.Request{Method: "POST", Path: base + "/sessions", Token: lll, Body: map[string]any{
+	env.Do(servicetest.Request{Method: "POST", Path: base + "/coaching-sessions", Token: lll, Body: map[string]any{
 		"relationship_id": rel["ht-3"], "date": today(), "mode": "school_visit", "duration_minutes": 60}})
 	if f := read(lll, since, 100); len(f.Items) != 1 || f.Items[0].Kind != "session" {
 		t.Fatalf("feed after one more session: %+v", f.Items)
@@ -406,7 +406,7 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 func TestEventsArePublished(t *testing.T) {
 	env, rel := coachingScenario(t)
 	lll := token(env, "ht-1", []string{"lll", "ht"}, remera)
-	env.Do(servicetest.Request{Method: "POST", Path: base + "/sessions", Token: lll, Body: map[string]any{
+	env.Do(servicetest.Request{Method: "POST", Path: base + "/coaching-sessions", Token: lll, Body: map[string]any{
 		"relationship_id": rel["ht-2"], "date": daysAgo(1), "mode": "school_visit", "duration_minutes": 60,
 		"notes": "private notes", "observer_id": "sla-1", "actions": []map[string]string{{"description": "secret plan"}}}})
 	env.Do(servicetest.Request{Method: "POST", Path: base + "/ratings", Token: lll, Body: map[string]any{

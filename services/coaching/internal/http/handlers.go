@@ -234,6 +234,9 @@ type SyncRequest struct {
 	Sessions     []domain.SessionFields     `json:"sessions"`
 	Ratings      []domain.RatingFields      `json:"ratings"`
 	Observations []domain.ObservationFields `json:"observations"`
+	// School improvement plans: drop-out-risk checks and self-reviews (see plans.go).
+	RiskChecks  []domain.RiskCheckFields `json:"risk_checks"`
+	SelfReviews []SyncSelfReview         `json:"self_reviews"`
 }
 
 type syncView struct {
@@ -255,7 +258,7 @@ func (a *API) sync(c *gin.Context) error {
 	if err := web.Decode(c, &req); err != nil {
 		return err
 	}
-	n := len(req.Sessions) + len(req.Ratings) + len(req.Observations)
+	n := len(req.Sessions) + len(req.Ratings) + len(req.Observations) + len(req.RiskChecks) + len(req.SelfReviews)
 	if n == 0 || n > MaxSyncItems {
 		return problem.Fields("invalid upload", problem.Field("(body)", "from 1 to %d items in all", MaxSyncItems))
 	}
@@ -273,6 +276,12 @@ func (a *API) sync(c *gin.Context) error {
 	}
 	for i, o := range req.Observations {
 		check("observations", i, o.ID)
+	}
+	for i, r := range req.RiskChecks {
+		check("risk_checks", i, r.ID)
+	}
+	for i, r := range req.SelfReviews {
+		check("self_reviews", i, r.ID)
 	}
 	if len(errs) > 0 {
 		return problem.Fields("every item of a sync upload needs its id", errs...)
@@ -300,6 +309,20 @@ func (a *API) sync(c *gin.Context) error {
 		}
 		view.Results = append(view.Results, res...)
 	}
+	if len(req.RiskChecks) > 0 {
+		res, err := b.riskChecks(req.RiskChecks)
+		if err != nil {
+			return err
+		}
+		view.Results = append(view.Results, res...)
+	}
+	if len(req.SelfReviews) > 0 {
+		res, err := b.selfReviews(req.SelfReviews)
+		if err != nil {
+			return err
+		}
+		view.Results = append(view.Results, res...)
+	}
 	for _, r := range view.Results {
 		switch r.Status {
 		case ItemCreated:
@@ -321,6 +344,8 @@ type Change struct {
 	Session      *domain.Session      `json:"session,omitempty"`
 	Rating       *domain.Rating       `json:"rating,omitempty"`
 	Observation  *domain.Observation  `json:"observation,omitempty"`
+	Plan         *domain.SchoolPlan   `json:"plan,omitempty"`
+	RiskCheck    *domain.RiskCheck    `json:"risk_check,omitempty"`
 }
 
 type changesView struct {
@@ -371,6 +396,20 @@ func (a *API) changes(c *gin.Context) error {
 	}
 	for i := range obsItems {
 		all = append(all, Change{Kind: "observation", Position: obsPos[i], Observation: &obsItems[i]})
+	}
+	planItems, planPos, err := store.Changes[domain.SchoolPlan](c, a.Store, t.Code, store.Plans, sc, since, upTo, limit+1)
+	if err != nil {
+		return err
+	}
+	for i := range planItems {
+		all = append(all, Change{Kind: "plan", Position: planPos[i], Plan: &planItems[i]})
+	}
+	riskItems, riskPos, err := store.Changes[domain.RiskCheck](c, a.Store, t.Code, store.RiskChecks, sc, since, upTo, limit+1)
+	if err != nil {
+		return err
+	}
+	for i := range riskItems {
+		all = append(all, Change{Kind: "risk_check", Position: riskPos[i], RiskCheck: &riskItems[i]})
 	}
 	sortChanges(all)
 	view := changesView{Items: []Change{}, NextSince: since}

@@ -55,9 +55,9 @@ func (a *API) Register(v1 *gin.RouterGroup) {
 
 	// Logging, rating and observing are open to every token of the tenant; the handlers
 	// check that the caller is the coach, the head teacher, an SEO or field staff.
-	t.GET("/sessions", web.Handle(a.listSessions))
-	t.POST("/sessions", idem, web.Handle(a.createSession))
-	t.GET("/sessions/:id", web.Handle(a.getSession))
+	t.GET("/coaching-sessions", web.Handle(a.listSessions))
+	t.POST("/coaching-sessions", idem, web.Handle(a.createSession))
+	t.GET("/coaching-sessions/:id", web.Handle(a.getSession))
 
 	t.GET("/ratings", web.Handle(a.listRatings))
 	t.POST("/ratings", idem, web.Handle(a.createRating))
@@ -67,6 +67,8 @@ func (a *API) Register(v1 *gin.RouterGroup) {
 	t.GET("/observations", web.Handle(a.listObservations))
 	t.POST("/observations", idem, web.Handle(a.createObservation))
 	t.GET("/observations/:id", web.Handle(a.getObservation))
+
+	a.registerPlans(t, idem)
 
 	t.GET("/visit-rhythm", web.Handle(a.visitRhythm))
 	t.POST("/sync", idem, web.Handle(a.sync))
