@@ -16,7 +16,7 @@ import (
 	"github.com/l4l-platform/l4l/libs/service/servicetest"
 	tenancyv1 "github.com/l4l-platform/l4l/operators/tenant/api/v1alpha1"
 	"github.com/l4l-platform/l4l/operators/tenant/internal/controller"
-	"github.com/l4l-platform/l4l/operators/tenant/tenancy"
+	"github.com/l4l-platform/l4l/libs/tenancy"
 	"github.com/l4l-platform/l4l/services/directory"
 )
 
