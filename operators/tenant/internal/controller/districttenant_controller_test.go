@@ -24,9 +24,9 @@ import (
 	"github.com/l4l-platform/l4l/libs/mongox"
 	"github.com/l4l-platform/l4l/libs/profile"
 	"github.com/l4l-platform/l4l/libs/service/servicetest"
+	"github.com/l4l-platform/l4l/libs/tenancy"
 	tenancyv1 "github.com/l4l-platform/l4l/operators/tenant/api/v1alpha1"
 	"github.com/l4l-platform/l4l/operators/tenant/internal/controller"
-	"github.com/l4l-platform/l4l/libs/tenancy"
 )
 
 const within = 20 * time.Second
