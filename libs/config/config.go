@@ -25,7 +25,10 @@ type Service struct {
 	// Countries whose profiles the service loads: built-in names ("rw", "ke") or paths to
 	// CountryProfile YAML files (L4L_COUNTRIES, default "rw,ke").
 	Countries []string
-	// Tenants known at start, whose indexes are applied before serving (L4L_TENANTS).
+	// Tenants served without a tenancy event, whose indexes are applied before serving
+	// (L4L_TENANTS, comma-separated). EveryTenant ("*") serves every tenant of the loaded
+	// profiles. Other tenants are served once the tenancy topic announces them
+	// provisioned; an announced state (suspended, deprovisioned) overrides this list.
 	Tenants []string
 	// LogLevel: debug, info, warn, error (L4L_LOG_LEVEL).
 	LogLevel slog.Level
@@ -36,6 +39,9 @@ type Service struct {
 	// (L4L_OUTBOX_SWEEP, default 5s).
 	OutboxSweep time.Duration
 }
+
+// EveryTenant, as L4L_TENANTS, serves every tenant of the loaded country profiles.
+const EveryTenant = "*"
 
 // FromEnv reads the service's configuration.
 func FromEnv(name string) (Service, error) {

@@ -119,8 +119,15 @@ func EnsureTopics(ctx context.Context, brokers []string, topics ...string) error
 	}
 	tr := adminTransport()
 	defer tr.CloseIdleConnections()
-	_, err := ensureTopics(ctx, &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: tr}, topics...)
-	return err
+	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: tr}
+	// A broker that did not answer at all (starting, or overloaded: kfake answers "broker
+	// not available" under load) is asked again a few times; a refusal is final.
+	for attempt, wait := 1, 100*time.Millisecond; ; attempt, wait = attempt+1, 2*wait {
+		answered, err := ensureTopics(ctx, cl, topics...)
+		if err == nil || answered || attempt == 5 || !sleep(ctx, wait) {
+			return err
+		}
+	}
 }
 
 // adminTransport is a transport for creating topics and waiting for them. Not

@@ -25,6 +25,7 @@ import (
 	"github.com/l4l-platform/l4l/libs/events"
 	"github.com/l4l-platform/l4l/libs/mongox"
 	"github.com/l4l-platform/l4l/libs/profile"
+	"github.com/l4l-platform/l4l/libs/tenancy"
 	"github.com/l4l-platform/l4l/libs/web"
 )
 
@@ -39,6 +40,8 @@ type Deps struct {
 	Writer   *kafka.Writer
 	Relay    *events.Relay
 	Server   *web.Server
+	// Tenancy is what the tenancy topic says of each tenant (TenancyGuard acts on it).
+	Tenancy *tenancy.Watcher
 }
 
 // Definition is what makes one service different from another.
@@ -113,19 +116,38 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	if err != nil {
 		return nil, err
 	}
+	watcher := tenancy.NewWatcher(cfg.KafkaBrokers, logger)
 	srv := web.New(web.Config{
 		Service: def.Name, Addr: cfg.HTTPAddr, Logger: logger, Registry: reg, OpenAPI: def.OpenAPI,
 		Checks: []web.Check{
 			{Name: "mongodb", Fn: mongox.Ping(client)},
 			{Name: "kafka", Fn: kafkaReachable(cfg.KafkaBrokers)},
+			{Name: "tenancy", Fn: watcher.Check},
 		},
 	})
 	d := &Deps{Config: cfg, Logger: logger, Metrics: reg, Mongo: client, Tenants: tenants, Profiles: profiles,
-		Writer: writer, Relay: relay, Server: srv}
-	if err := def.Routes(d, srv.Engine.Group("/v1", verifier.Middleware())); err != nil {
+		Writer: writer, Relay: relay, Server: srv, Tenancy: watcher}
+	v1 := srv.Engine.Group("/v1", verifier.Middleware(), TenancyGuard(watcher, profiles, cfg.Tenants))
+	if err := def.Routes(d, v1); err != nil {
 		return nil, err
 	}
+
+	// The watcher runs from here until the service has stopped serving.
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var bg sync.WaitGroup
+	bg.Go(func() { _ = watcher.Run(bgCtx) })
+	stopEarly := func() { stopBackground(); bg.Wait() }
+	// Serve tenants from their announced state rather than answer 503 for the first
+	// moments: reading the compacted topic takes a few milliseconds when the broker is up.
+	// A broker that is down delays the start by at most this long.
+	select {
+	case <-watcher.CaughtUp():
+	case <-time.After(tenancyStartWait):
+		logger.Warn("starting before the tenancy topic was read; unannounced tenants answer 503 until it is", "waited", tenancyStartWait)
+	case <-ctx.Done():
+	}
 	if err := srv.Listen(); err != nil {
+		stopEarly()
 		return nil, err
 	}
 
@@ -137,6 +159,7 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 			SessionTimeout: cfg.KafkaSessionTimeout, DLQ: writer, Logger: logger, Registerer: reg,
 		}, sub.Handler(d))
 		if err != nil {
+			stopEarly()
 			return nil, fmt.Errorf("%s: subscription %q: %w", def.Name, sub.GroupID(def.Name), err)
 		}
 		consumers = append(consumers, c)
@@ -145,8 +168,6 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	openTenants(ctx, tenants, cfg.Tenants, logger)
 	done := make(chan error, 1)
 	go func() {
-		bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
-		var bg sync.WaitGroup
 		bg.Go(func() { _ = relay.Run(bgCtx) })
 		for _, c := range consumers {
 			bg.Go(func() {
@@ -171,6 +192,9 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	return &Running{URL: srv.URL(), Deps: d, done: done}, nil
 }
 
+// tenancyStartWait bounds how long Start waits for the tenancy topic to be read.
+const tenancyStartWait = 5 * time.Second
+
 // Run starts the service and blocks until ctx ends and it has stopped.
 func Run(ctx context.Context, def Definition, cfg config.Service) error {
 	r, err := Start(ctx, def, cfg, nil)
@@ -191,6 +215,9 @@ func openTenants(ctx context.Context, t *mongox.Tenants, configured []string, lo
 		log.Warn("database unavailable at start; tenants will open on first use", "error", err)
 	}
 	for _, tenant := range append(configured, existing...) {
+		if tenant == config.EveryTenant {
+			continue // not every tenant of every profile: those with a database are in existing
+		}
 		if _, err := t.DB(ctx, tenant); err != nil {
 			log.Warn("could not prepare tenant database", "tenant", tenant, "error", err)
 		}

@@ -32,7 +32,7 @@ func TenantMiddleware(profiles *profile.Registry, tenants *mongox.Tenants) gin.H
 		}
 		idx, _, ok := profiles.Tenant(code)
 		if !ok {
-			web.Fail(c, problem.New(problem.NotFound, "no tenant %q: tenants are the %s codes of the country profiles (rw-gasabo, ke-nairobi, ...)", code, "district or county"))
+			web.Fail(c, unknownTenant(code))
 			return
 		}
 		if _, err := tenants.DB(c.Request.Context(), code); err != nil {
@@ -42,6 +42,10 @@ func TenantMiddleware(profiles *profile.Registry, tenants *mongox.Tenants) gin.H
 		c.Set(tenantKey, Tenant{Code: code, Profile: idx})
 		c.Next()
 	}
+}
+
+func unknownTenant(code string) error {
+	return problem.New(problem.NotFound, "no tenant %q: tenants are the %s codes of the country profiles (rw-gasabo, ke-nairobi, ...)", code, "district or county")
 }
 
 // TenantOf is the tenant TenantMiddleware resolved.

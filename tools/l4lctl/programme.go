@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -205,22 +208,54 @@ func eventually(ctx context.Context, within time.Duration, f func() error) error
 // client calls one service's tenant API with a token.
 type client struct{ base, token string }
 
+// do calls the API, retrying with back-off (for up to a minute) while the service answers
+// 503, as the answer asks: in dev mode the database has one connection per service and a
+// loaded machine makes requests wait for it. A POST carries one Idempotency-Key across
+// its retries, so a retry never creates anything twice.
 func (c client) do(ctx context.Context, method, path string, body, out any) error {
-	var r io.Reader
+	var payload []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
 			return err
 		}
-		r = bytes.NewReader(b)
+	}
+	key := ""
+	if method == http.MethodPost {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		key = "l4lctl-" + hex.EncodeToString(b)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		err := c.once(ctx, method, path, payload, key, out)
+		var ae *apiError
+		if !errors.As(err, &ae) || ae.Problem.Status != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (c client) once(ctx context.Context, method, path string, payload []byte, key string, out any) error {
+	var r io.Reader
+	if payload != nil {
+		r = bytes.NewReader(payload)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != nil {
+	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -66,6 +66,11 @@ func StartOn(t testing.TB, stack *devstack.Stack, def service.Definition, mutate
 	cfg.OIDCIssuer, cfg.OIDCJWKSURL = issuerName, jwks.URL+"/jwks.json"
 	cfg.OutboxSweep = 500 * time.Millisecond
 	cfg.KafkaSessionTimeout = time.Second
+	if len(cfg.Tenants) == 0 {
+		// Every tenant of the profiles is served without a tenancy event; tests of the
+		// tenancy lifecycle configure fewer.
+		cfg.Tenants = []string{config.EveryTenant}
+	}
 	for _, m := range mutate {
 		m(&cfg)
 	}

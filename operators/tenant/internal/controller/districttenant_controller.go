@@ -28,8 +28,8 @@ import (
 
 	l4levents "github.com/l4l-platform/l4l/libs/events"
 	"github.com/l4l-platform/l4l/libs/profile"
+	"github.com/l4l-platform/l4l/libs/tenancy"
 	tenancyv1 "github.com/l4l-platform/l4l/operators/tenant/api/v1alpha1"
-	"github.com/l4l-platform/l4l/operators/tenant/tenancy"
 )
 
 // countryField indexes DistrictTenants by spec.country, so a CountryProfile change finds

@@ -24,9 +24,9 @@ import (
 	"github.com/l4l-platform/l4l/libs/mongox"
 	"github.com/l4l-platform/l4l/libs/profile"
 	"github.com/l4l-platform/l4l/libs/service/servicetest"
+	"github.com/l4l-platform/l4l/libs/tenancy"
 	tenancyv1 "github.com/l4l-platform/l4l/operators/tenant/api/v1alpha1"
 	"github.com/l4l-platform/l4l/operators/tenant/internal/controller"
-	"github.com/l4l-platform/l4l/operators/tenant/tenancy"
 )
 
 const within = 20 * time.Second
@@ -135,7 +135,7 @@ func waitEvents(t *testing.T, tenant string, n int) []*kgo.Record {
 	eventually(t, "tenancy events of "+tenant, func() bool { return len(published.forTenant(tenant)) >= n })
 	recs := published.forTenant(tenant)
 	for _, r := range recs {
-		servicetest.ValidateEvent(t, filepath.Join("..", "..", "api", "events"), r.Value)
+		servicetest.ValidateEvent(t, filepath.Join("..", "..", "..", "..", "libs", "tenancy", "api", "events"), r.Value)
 	}
 	return recs
 }

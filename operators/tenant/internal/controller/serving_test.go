@@ -14,15 +14,15 @@ import (
 	"github.com/l4l-platform/l4l/libs/config"
 	"github.com/l4l-platform/l4l/libs/mongox"
 	"github.com/l4l-platform/l4l/libs/service/servicetest"
+	"github.com/l4l-platform/l4l/libs/tenancy"
 	tenancyv1 "github.com/l4l-platform/l4l/operators/tenant/api/v1alpha1"
 	"github.com/l4l-platform/l4l/operators/tenant/internal/controller"
-	"github.com/l4l-platform/l4l/operators/tenant/tenancy"
 	"github.com/l4l-platform/l4l/services/directory"
 )
 
-// The directory, configured from what the operator produced (the tenant's Secret and its
-// provisioned event), serves the new tenant and writes into the database the operator
-// created for it.
+// The directory, configured with the tenant's Secret and NO tenant, serves the new tenant
+// because the operator's provisioned event told it to (libs/service's TenancyGuard reads
+// the tenancy topic), and writes into the database the operator created for it.
 func TestDirectoryServesAProvisionedTenant(t *testing.T) {
 	applyProfile(t, "rwanda.yaml")
 	create(t, newTenant("rw-nyarugenge", "shared"))
@@ -38,7 +38,7 @@ func TestDirectoryServesAProvisionedTenant(t *testing.T) {
 
 	env := servicetest.StartOn(t, stack, directory.Definition, func(c *config.Service) {
 		c.MongoURI = string(secret.Data["L4L_MONGO_URI"])
-		c.Tenants = []string{announced.Tenant}
+		c.Tenants = nil // servicetest's default serves every tenant; this one must come from the event
 	})
 	tok := env.Token([]string{"deo"}, announced.Tenant, "")
 	r := env.Do(servicetest.Request{Method: "POST", Path: "/v1/tenants/" + announced.Tenant + "/schools", Token: tok,

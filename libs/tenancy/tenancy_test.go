@@ -9,7 +9,7 @@ import (
 
 	"github.com/l4l-platform/l4l/libs/events"
 	"github.com/l4l-platform/l4l/libs/service/servicetest"
-	"github.com/l4l-platform/l4l/operators/tenant/tenancy"
+	"github.com/l4l-platform/l4l/libs/tenancy"
 )
 
 type recorder struct {
@@ -46,7 +46,7 @@ func TestPublishWritesOneEventPerTypeKeyedByTenant(t *testing.T) {
 			if m.Topic != events.TenancyTopic || string(m.Key) != "rw-gasabo" {
 				t.Errorf("topic %q key %q; want %q keyed by the tenant alone", m.Topic, m.Key, events.TenancyTopic)
 			}
-			servicetest.ValidateEvent(t, "../api/events", m.Value)
+			servicetest.ValidateEvent(t, "api/events", m.Value)
 			got, err := events.FromMessage(m)
 			if err != nil {
 				t.Fatal(err)
