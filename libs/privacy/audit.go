@@ -9,7 +9,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -120,13 +119,8 @@ var Indexes = mongox.Indexes{
 	},
 }
 
-var pathParam = regexp.MustCompile(`\{[^}]+\}|:[^/]+`)
-
-// routeKey turns an OpenAPI path or a gin route template into one shape: parameter
-// names differ between the two ("{id}" and ":person"), positions do not.
-func routeKey(method, route string) string {
-	return method + " " + pathParam.ReplaceAllString(route, "*")
-}
+// routeKey matches an OpenAPI path with the gin route template serving it.
+func routeKey(method, route string) string { return web.RouteKey(method, route) }
 
 func personalOperations(doc []byte) (map[string]bool, error) {
 	out := map[string]bool{}

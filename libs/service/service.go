@@ -24,6 +24,7 @@ import (
 	"github.com/l4l-platform/l4l/libs/config"
 	"github.com/l4l-platform/l4l/libs/events"
 	"github.com/l4l-platform/l4l/libs/mongox"
+	"github.com/l4l-platform/l4l/libs/privacy"
 	"github.com/l4l-platform/l4l/libs/profile"
 	"github.com/l4l-platform/l4l/libs/tenancy"
 	"github.com/l4l-platform/l4l/libs/web"
@@ -106,7 +107,7 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	relay := events.NewRelayWithOptions(writer, events.RelayOptions{
 		Topic: events.Topic(def.Name), Logger: logger, Registerer: reg, SweepInterval: cfg.OutboxSweep,
 	})
-	tenants := mongox.NewTenants(client, def.Name, def.Indexes)
+	tenants := mongox.NewTenants(client, def.Name, withPlatformIndexes(def.Indexes))
 	tenants.OnOpen = func(db *mongo.Database) {
 		for _, c := range def.Outbox {
 			relay.Watch(db.Collection(c))
@@ -127,7 +128,16 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	})
 	d := &Deps{Config: cfg, Logger: logger, Metrics: reg, Mongo: client, Tenants: tenants, Profiles: profiles,
 		Writer: writer, Relay: relay, Server: srv, Tenancy: watcher}
-	v1 := srv.Engine.Group("/v1", verifier.Middleware(), TenancyGuard(watcher, profiles, cfg.Tenants))
+	trail, err := privacy.NewTrail(tenants, privacy.TrailOptions{OpenAPI: def.OpenAPI, Resolve: servedTenant, Logger: logger, Registerer: reg})
+	if err != nil {
+		return nil, fmt.Errorf("%s: OpenAPI document: %w", def.Name, err)
+	}
+	validQuery, err := web.QueryValidator(def.OpenAPI)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", def.Name, err)
+	}
+	v1 := srv.Engine.Group("/v1", verifier.Middleware(), trail.Middleware(), TenancyGuard(watcher, profiles, cfg.Tenants), validQuery)
+	v1.GET("/tenants/:tenant"+privacy.AuditRoute(def.Name), auth.Allow(privacy.ReaderRoles...), trail.ListHandler())
 	if err := def.Routes(d, v1); err != nil {
 		return nil, err
 	}
@@ -136,6 +146,7 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
 	bg.Go(func() { _ = watcher.Run(bgCtx) })
+	bg.Go(func() { trail.Run(bgCtx) })
 	stopEarly := func() { stopBackground(); bg.Wait() }
 	// Serve tenants from their announced state rather than answer 503 for the first
 	// moments: reading the compacted topic takes a few milliseconds when the broker is up.
@@ -190,6 +201,18 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	}()
 	logger.Info("serving", "url", srv.URL())
 	return &Running{URL: srv.URL(), Deps: d, done: done}, nil
+}
+
+// withPlatformIndexes adds the indexes of what libs keeps in every tenant database (the
+// audit trail) to a service's own.
+func withPlatformIndexes(own mongox.Indexes) mongox.Indexes {
+	all := mongox.Indexes{}
+	for _, idx := range []mongox.Indexes{own, privacy.Indexes} {
+		for coll, models := range idx {
+			all[coll] = append(all[coll], models...)
+		}
+	}
+	return all
 }
 
 // tenancyStartWait bounds how long Start waits for the tenancy topic to be read.

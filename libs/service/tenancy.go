@@ -3,6 +3,7 @@ package service
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -55,13 +56,17 @@ func TenancyGuard(w *tenancy.Watcher, profiles *profile.Registry, configured []s
 			web.Fail(c, err)
 			return
 		}
+		if err := holdsAProgrammeRole(c, profiles, code); err != nil {
+			web.Fail(c, err)
+			return
+		}
 		if s, ok := w.Lookup(code); ok {
 			switch s.State {
 			case tenancy.Provisioned:
-				c.Next()
+				serve(c)
 			case tenancy.Suspended:
 				if isRead(c.Request.Method) {
-					c.Next()
+					serve(c)
 					return
 				}
 				web.Fail(c, problem.New(problem.Forbidden,
@@ -75,7 +80,7 @@ func TenancyGuard(w *tenancy.Watcher, profiles *profile.Registry, configured []s
 		}
 		switch {
 		case isConfigured(code):
-			c.Next()
+			serve(c)
 		case !w.IsCaughtUp():
 			web.Fail(c, problem.New(problem.Unavailable,
 				"this replica has not finished reading which tenants it serves since it started; retry shortly"))
@@ -83,6 +88,51 @@ func TenancyGuard(w *tenancy.Watcher, profiles *profile.Registry, configured []s
 			web.Fail(c, notServed(profiles, code))
 		}
 	}
+}
+
+const servedKey = "l4l.tenant.served"
+
+// serve lets the request through to a tenant this replica serves.
+func serve(c *gin.Context) {
+	c.Set(servedKey, c.Param("tenant"))
+	c.Next()
+}
+
+// servedTenant is the tenant TenancyGuard let the request through to (the audit trail
+// records requests that reached a tenant's data, in that tenant's trail).
+func servedTenant(c *gin.Context) (string, bool) {
+	t := c.GetString(servedKey)
+	return t, t != ""
+}
+
+// PlatformRoles are the roles every tenant knows besides its country profile's: the
+// platform's administrators and the tenant's data-protection officer.
+var PlatformRoles = []string{"admin", "dpo"}
+
+// holdsAProgrammeRole refuses a token none of whose roles means anything in the tenant's
+// programme: an identity provider mapping a group to a misspelt or foreign role must not
+// open the routes that every role of the programme may read.
+func holdsAProgrammeRole(c *gin.Context, profiles *profile.Registry, code string) error {
+	idx, _, ok := profiles.Tenant(code)
+	if !ok {
+		return nil // notServed answers for unknown tenants
+	}
+	p := auth.From(c)
+	for _, r := range p.Roles {
+		if _, known := idx.Role(r); known || slices.Contains(PlatformRoles, r) {
+			return nil
+		}
+	}
+	return problem.New(problem.Forbidden, "none of the token's roles (%s) is a role of %s's programme (%s) or of the platform (%s): ask your identity provider's administrator to map your group to one",
+		strings.Join(p.Roles, ", "), idx.Spec().Name, strings.Join(roleKeys(idx), ", "), strings.Join(PlatformRoles, ", "))
+}
+
+func roleKeys(idx *profile.Index) []string {
+	var keys []string
+	for _, r := range idx.Spec().Roles {
+		keys = append(keys, r.Key)
+	}
+	return keys
 }
 
 func notServed(profiles *profile.Registry, code string) error {
