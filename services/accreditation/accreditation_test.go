@@ -252,14 +252,18 @@ func TestPortfolioToCredential(t *testing.T) {
 	}
 
 	// Every type, and one evidence.added per item: 6 PLC sessions for each of two
-	// facilitators, 2 observed coaching sessions, 4 reflections, 1 group project.
-	const items = 2*6 + 2 + 4 + 1
+	// facilitators, 3 observed coaching sessions (two by lll-1, one by ht-9: evidence is
+	// collected for whoever coached, enrolled yet or not), 4 reflections, 1 group project.
+	const items = 2*6 + 3 + 4 + 1
 	seen := accreditationEvents(t, w, func(seen map[string][]events.Envelope) bool {
 		return len(seen) == 7 && len(seen["org.l4l.accreditation.evidence.added.v1"]) >= items &&
 			len(seen["org.l4l.accreditation.assessment.recorded.v1"]) >= 2 && len(seen["org.l4l.accreditation.enrolment.withdrawn.v1"]) >= 1
 	})
 	if n := len(seen["org.l4l.accreditation.evidence.added.v1"]); n != items {
 		t.Errorf("%d evidence.added events, want %d", n, items)
+		for _, ev := range seen["org.l4l.accreditation.evidence.added.v1"] {
+			t.Logf("%s %s", ev.Subject, ev.Data)
+		}
 	}
 	var recorded []string
 	for _, ev := range seen["org.l4l.accreditation.assessment.recorded.v1"] {
