@@ -103,11 +103,11 @@ func Credential(s Signer, p Programme, a Award) map[string]any {
 	}
 	listURL := StatusListURL(s.BaseURL, a.Tenant)
 	cred := map[string]any{
-		"@context": []string{ContextVC, ContextOB},
-		"id":       "urn:uuid:" + a.CredentialID,
-		"type":     []string{"VerifiableCredential", "OpenBadgeCredential"},
-		"issuer":   map[string]any{"id": s.DID, "type": []string{"Profile"}, "name": p.AwardingBody},
-		"name":     p.Name,
+		"@context":  []string{ContextVC, ContextOB},
+		"id":        "urn:uuid:" + a.CredentialID,
+		"type":      []string{"VerifiableCredential", "OpenBadgeCredential"},
+		"issuer":    map[string]any{"id": s.DID, "type": []string{"Profile"}, "name": p.AwardingBody},
+		"name":      p.Name,
 		"validFrom": a.IssuedAt.UTC().Format(time.RFC3339),
 		"credentialSubject": map[string]any{
 			"id":   SubjectID(a.Tenant, a.PersonID),
@@ -201,8 +201,8 @@ func Verify(did string, pub ed25519.PublicKey, raw string, now time.Time, status
 	parts := strings.Split(raw, ".")
 	var header map[string]any
 	var cred map[string]any
-	if len(parts) != 3 || decodeSegment(parts[0], &header) != nil || decodeSegment(parts[1], &cred) != nil {
-		add("format", false, "not a compact JWS of three base64url JSON segments")
+	if len(parts) != 3 || decodeSegment(parts[0], &header) != nil || decodeSegment(parts[1], &cred) != nil || !canonical(parts[2]) {
+		add("format", false, "not a compact JWS of three canonical base64url segments (header and payload JSON)")
 		v.Result = Malformed
 		return v, nil
 	}
@@ -289,12 +289,20 @@ func Verify(did string, pub ed25519.PublicKey, raw string, now time.Time, status
 	return v, nil
 }
 
+// decodeSegment decodes a canonical base64url JSON segment. Non-canonical encodings
+// (unused trailing bits set) are refused: they would let two different strings carry the
+// same signed bytes.
 func decodeSegment(s string, v any) error {
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
 		return err
 	}
 	return json.Unmarshal(b, v)
+}
+
+func canonical(s string) bool {
+	_, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	return err == nil
 }
 
 func isCredential(c map[string]any) bool {

@@ -314,7 +314,9 @@ func checkJudgement(p Programme, in AssessmentInput, resubmissionsLeft bool) []p
 }
 
 // ResubmissionsLeft reports whether the leader may submit again.
-func (e Enrolment) ResubmissionsLeft(p Programme) bool { return len(e.Submissions) <= p.MaxResubmissions }
+func (e Enrolment) ResubmissionsLeft(p Programme) bool {
+	return len(e.Submissions) <= p.MaxResubmissions
+}
 
 // Assess records the assigned assessor's judgement. Every fail, and a stable sample of
 // passes, then waits for a moderator.

@@ -233,4 +233,3 @@ func (a *API) verify(c *gin.Context) error {
 	}
 	return web.JSON(c, nethttp.StatusOK, v)
 }
-

@@ -376,4 +376,3 @@ func (a *API) setMappings(c *gin.Context) error {
 	c.Header("ETag", web.ETag(ver))
 	return web.JSON(c, nethttp.StatusOK, ev)
 }
-
