@@ -63,12 +63,15 @@ const (
 
 func now() time.Time { return time.Now().UTC() }
 
-// Programmes loads the programme of every country the service serves.
-func programmes(d *service.Deps) (events.Programmes, error) {
-	return events.LoadProgrammes(d.Profiles, func(country string) ([]byte, error) {
+// Programmes loads the programme of every country of profiles that has one, from the
+// profile and the embedded programmes/<country>.yaml.
+func Programmes(profiles *profile.Registry) (events.Programmes, error) {
+	return events.LoadProgrammes(profiles, func(country string) ([]byte, error) {
 		return fs.ReadFile(programmeFiles, "programmes/"+country+".yaml")
 	})
 }
+
+func programmes(d *service.Deps) (events.Programmes, error) { return Programmes(d.Profiles) }
 
 // Definition wires the accreditation service into the shared service shape.
 var Definition = service.Definition{

@@ -185,9 +185,10 @@ type Verification struct {
 	Credential   map[string]any `json:"credential,omitempty"`
 }
 
-// StatusLookup answers whether the status list at url has the bit at index set; known is
-// false for a list this issuer does not keep.
-type StatusLookup func(listURL string, index int) (revoked, known bool, err error)
+// StatusLookup answers whether the status list at url has the bit at index set for the
+// credential id; known is false for a list this issuer does not keep (or a position it
+// never gave that credential).
+type StatusLookup func(listURL string, index int, credentialID string) (revoked, known bool, err error)
 
 // Verify checks a VC-JOSE credential against the issuer's DID and public key: format,
 // issuer, signature, validity period and revocation status, each reported.
@@ -272,7 +273,7 @@ func Verify(did string, pub ed25519.PublicKey, raw string, now time.Time, status
 		v.Result = StatusUnknown
 		return v, nil
 	}
-	revoked, known, err := status(listURL, index)
+	revoked, known, err := status(listURL, index, v.CredentialID)
 	switch {
 	case err != nil:
 		return v, err

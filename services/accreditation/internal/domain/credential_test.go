@@ -25,7 +25,7 @@ func signer(t testing.TB, did string) domain.Signer {
 
 // statusOf is a status list where the listed indexes are revoked.
 func statusOf(revoked ...int) domain.StatusLookup {
-	return func(url string, index int) (bool, bool, error) {
+	return func(url string, index int, _ string) (bool, bool, error) {
 		if url != "https://acc.example.org/v1/status-lists/rw-gasabo" {
 			return false, false, nil
 		}

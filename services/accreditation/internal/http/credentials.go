@@ -218,7 +218,7 @@ func (a *API) verify(c *gin.Context) error {
 	}
 	ctx := c.Request.Context()
 	prefix := domain.StatusListURL(a.Signer.BaseURL, "")
-	v, err := domain.Verify(a.Signer.DID, a.publicKey(), raw, a.Now(), func(listURL string, index int) (bool, bool, error) {
+	v, err := domain.Verify(a.Signer.DID, a.publicKey(), raw, a.Now(), func(listURL string, index int, credentialID string) (bool, bool, error) {
 		tenant, ok := strings.CutPrefix(listURL, prefix)
 		if !ok {
 			return false, false, nil
@@ -226,7 +226,7 @@ func (a *API) verify(c *gin.Context) error {
 		if _, _, known := a.Profiles.Tenant(tenant); !known {
 			return false, false, nil
 		}
-		return a.Store.RevokedAt(ctx, tenant, index)
+		return a.Store.RevokedAt(ctx, tenant, index, credentialID)
 	})
 	if err != nil {
 		return err

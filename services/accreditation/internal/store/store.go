@@ -344,17 +344,21 @@ func (s *Store) RevokedIndexes(ctx context.Context, tenant string) ([]int, error
 }
 
 // RevokedAt reports whether the credential at a status-list position is revoked; known is
-// false when no credential holds that position.
-func (s *Store) RevokedAt(ctx context.Context, tenant string, index int) (revoked, known bool, err error) {
+// false when the credential named does not hold that position. The read is by the
+// credential's id (the only lookup FerretDB answers from an index) and checked against the
+// position: the answer is the bit the published status list carries for it.
+func (s *Store) RevokedAt(ctx context.Context, tenant string, index int, credentialID string) (revoked, known bool, err error) {
 	c, err := s.coll(ctx, tenant, Credentials)
 	if err != nil {
 		return false, false, err
 	}
 	var row struct {
 		Revoked bool `bson:"revoked"`
+		Index   int  `bson:"status_index"`
 	}
-	err = c.FindOne(ctx, bson.D{{Key: "status_index", Value: index}}, options.FindOne().SetProjection(bson.D{{Key: "revoked", Value: 1}})).Decode(&row)
-	if errors.Is(err, mongo.ErrNoDocuments) {
+	err = c.FindOne(ctx, bson.D{{Key: "_id", Value: credentialID}},
+		options.FindOne().SetProjection(bson.D{{Key: "revoked", Value: 1}, {Key: "status_index", Value: 1}})).Decode(&row)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && row.Index != index) {
 		return false, false, nil
 	}
 	if err != nil {
