@@ -47,9 +47,11 @@ var programmeFiles embed.FS
 // Settings of the credential issuer (environment variables; see docs/configuration.md).
 const (
 	// EnvSigningKey is the path of the issuer's Ed25519 private key (PKCS#8 PEM), the
-	// file of a mounted Secret in production. Unset, a development key is generated once
-	// in DevKeyPath.
+	// file of a mounted Secret in production; it must exist. Unset, the development key
+	// at EnvDevKey (default DevKeyPath) is used, generated on first use.
 	EnvSigningKey = "L4L_ACCREDITATION_SIGNING_KEY"
+	// EnvDevKey is where the development key is kept (`l4lctl dev up` puts it in its --dir).
+	EnvDevKey = "L4L_ACCREDITATION_DEV_KEY"
 	// EnvPublicURL is where the service is reachable by verifiers (status lists are
 	// published under it); the issuer's did:web is derived from it.
 	EnvPublicURL = "L4L_ACCREDITATION_PUBLIC_URL"
@@ -147,7 +149,11 @@ func LoadSigner() (domain.Signer, error) {
 	if path != "" {
 		key, err = readKey(path)
 	} else {
-		key, err = devKey(DevKeyPath)
+		dev := strings.TrimSpace(os.Getenv(EnvDevKey))
+		if dev == "" {
+			dev = DevKeyPath
+		}
+		key, err = devKey(dev)
 	}
 	if err != nil {
 		return domain.Signer{}, err
