@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -192,6 +193,20 @@ func TestPortfolioToCredential(t *testing.T) {
 	if e = w.enrolment(e.ID); e.Status != "awarded" || e.CredentialID != cred.ID {
 		t.Fatalf("awarded: %+v", e)
 	}
+	// The holder downloads the credential itself; another leader does not see it.
+	req, _ := http.NewRequest("GET", w.env.URL+base+"/credentials/"+cred.ID, nil)
+	req.Header.Set("Authorization", "Bearer "+lll1)
+	req.Header.Set("Accept", "application/vc+jwt")
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/vc+jwt" {
+		t.Fatalf("download of the credential: %v %v", res, err)
+	} else {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if string(b) != cred.Credential {
+			t.Fatal("the downloaded credential differs from the issued one")
+		}
+	}
+	want(t, w.do("GET", base+"/credentials/"+cred.ID, w.token("lll-2", "lll"), nil), http.StatusNotFound)
 	claims := payload(t, cred.Credential)
 	subject := claims["credentialSubject"].(map[string]any)
 	if subject["id"] != "urn:l4l:rw-gasabo:person:lll-1" || !slices.Contains(anyStrings(claims["type"]), "OpenBadgeCredential") ||

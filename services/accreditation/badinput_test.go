@@ -95,6 +95,17 @@ func TestBadInput(t *testing.T) {
 	}
 	want(t, w.upload("ht-1", map[string]string{"requirement": "reflections", "title": "x"}, "r.txt", text), http.StatusForbidden)
 
+	// A tablet retrying an upload with its Idempotency-Key stores it once.
+	body, ct := multipartBody(t, map[string]string{"requirement": "reflections", "title": "Retried"}, "r.txt", text)
+	once := w.postUpload("lll-1", body, ct, "tablet-upload-1")
+	want(t, once, http.StatusCreated)
+	if again := w.postUpload("lll-1", body, ct, "tablet-upload-1"); again.Status != http.StatusCreated || !bytes.Equal(again.Body, once.Body) {
+		t.Fatalf("the retried upload answered %d %s", again.Status, again.Body)
+	}
+	if ev, files := w.count("evidence"), w.count("uploads.files"); ev != 1 || files != 1 {
+		t.Fatalf("a retried upload stored %d evidence and %d files", ev, files)
+	}
+
 	// Mappings: unknown competency, missing reflection, missing or stale If-Match.
 	r := w.upload("lll-1", map[string]string{"requirement": "reflections", "title": "Term 1"}, "r.txt", text)
 	want(t, r, http.StatusCreated)

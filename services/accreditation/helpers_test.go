@@ -273,7 +273,13 @@ func (w *world) waitEnrolment(person, what string, cond func(enrolment) bool) en
 
 // upload sends a multipart upload as the leader.
 func (w *world) upload(leader string, fields map[string]string, filename string, content []byte) *servicetest.Response {
-	w.t.Helper()
+	body, ct := multipartBody(w.t, fields, filename, content)
+	return w.postUpload(leader, body, ct, "")
+}
+
+// multipartBody builds an upload's body (its boundary is random: a retry resends these bytes).
+func multipartBody(t *testing.T, fields map[string]string, filename string, content []byte) ([]byte, string) {
+	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, v := range fields {
@@ -282,13 +288,22 @@ func (w *world) upload(leader string, fields map[string]string, filename string,
 	if content != nil {
 		fw, err := mw.CreateFormFile("file", filename)
 		if err != nil {
-			w.t.Fatal(err)
+			t.Fatal(err)
 		}
 		_, _ = fw.Write(content)
 	}
 	_ = mw.Close()
-	return w.env.Do(servicetest.Request{Method: "POST", Path: base + "/evidence", Token: w.token(leader, "lll"),
-		Body: buf.Bytes(), ContentType: mw.FormDataContentType()})
+	return buf.Bytes(), mw.FormDataContentType()
+}
+
+// postUpload sends an upload body, with an Idempotency-Key unless key is empty.
+func (w *world) postUpload(leader string, body []byte, contentType, key string) *servicetest.Response {
+	w.t.Helper()
+	req := servicetest.Request{Method: "POST", Path: base + "/evidence", Token: w.token(leader, "lll"), Body: body, ContentType: contentType}
+	if key != "" {
+		req.Header = map[string]string{"Idempotency-Key": key}
+	}
+	return w.env.Do(req)
 }
 
 // rawDoAuth is rawDo with a bearer token.

@@ -58,11 +58,11 @@ func (a *API) Register(v1 *gin.RouterGroup) {
 	t.GET("/enrolments/:id", web.Handle(a.getEnrolment))
 	t.GET("/enrolments/:id/evidence", web.Handle(a.listPortfolio))
 	// The leader submits their own portfolio (checked in the handler).
-	t.POST("/enrolments/:id/submit", web.Handle(a.submit))
-	t.POST("/enrolments/:id/assessor", auth.Allow(staff...), web.Handle(a.assignAssessor))
-	t.POST("/enrolments/:id/assessment", auth.Allow(assessor), web.Handle(a.assess))
-	t.POST("/enrolments/:id/moderation", auth.Allow(assessor), web.Handle(a.moderate))
-	t.POST("/enrolments/:id/award", auth.Allow(awarders...), web.Handle(a.award))
+	t.POST("/enrolments/:id/submit", idem, web.Handle(a.submit))
+	t.POST("/enrolments/:id/assessor", auth.Allow(staff...), idem, web.Handle(a.assignAssessor))
+	t.POST("/enrolments/:id/assessment", auth.Allow(assessor), idem, web.Handle(a.assess))
+	t.POST("/enrolments/:id/moderation", auth.Allow(assessor), idem, web.Handle(a.moderate))
+	t.POST("/enrolments/:id/award", auth.Allow(awarders...), idem, web.Handle(a.award))
 
 	// Evidence is uploaded and mapped by the leaders whose portfolios it counts for.
 	t.POST("/evidence", idem, web.Handle(a.upload))
@@ -74,7 +74,7 @@ func (a *API) Register(v1 *gin.RouterGroup) {
 	t.PUT("/assessors/:person", auth.Allow(staff...), web.Handle(a.putAssessor))
 
 	t.GET("/credentials/:id", web.Handle(a.getCredential))
-	t.POST("/credentials/:id/revoke", auth.Allow(awarders...), web.Handle(a.revoke))
+	t.POST("/credentials/:id/revoke", auth.Allow(awarders...), idem, web.Handle(a.revoke))
 }
 
 // RegisterPublic adds the routes anyone may call without a token: the issuer's DID
