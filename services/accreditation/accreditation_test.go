@@ -258,9 +258,20 @@ func TestPortfolioToCredential(t *testing.T) {
 		t.Fatal("the status list does not mark the revoked credential")
 	}
 
-	// Exits: lll-2 is withdrawn; lll-1's award stays.
+	// lll-2 is appointed NLL, then leaves the LLL post: still enrolled (one enrolment,
+	// the NLL appointment holds it); leaving the NLL post too withdraws them. lll-1's award
+	// stays when they leave.
+	lll2 := mustEnrolment(w, "lll-2")
+	ap3 := w.appoint("lll-2", "nll", tenant)
 	w.exit(ap2, "lll-2", "lll", remera)
 	w.exit(ap1, "lll-1", "lll", remera)
+	e2 := w.waitEnrolment("lll-2", "lll-2 held by the NLL appointment only", func(e enrolment) bool {
+		return slices.Equal(e.Appointments, []string{ap3})
+	})
+	if e2.ID != lll2.ID || e2.Status != "enrolled" {
+		t.Fatalf("lll-2 after leaving the LLL post but appointed NLL: %+v", e2)
+	}
+	w.exit(ap3, "lll-2", "nll", tenant)
 	servicetest.Eventually(t, 30*time.Second, "lll-2 withdrawn", func() bool { _, ok := w.enrolmentOf("lll-2"); return !ok })
 	if e = w.enrolment(e.ID); e.Status != "awarded" {
 		t.Fatalf("an exit after the award changed it to %s", e.Status)

@@ -50,6 +50,7 @@ type enrolment struct {
 	Status       string   `json:"status"`
 	AssessorID   string   `json:"assessor_id"`
 	CredentialID string   `json:"credential_id"`
+	Appointments []string `json:"appointment_ids"`
 	Progress     progress `json:"progress"`
 	Submissions  []struct {
 		Number   int `json:"number"`

@@ -333,3 +333,24 @@ func TestUploadChecksAndMappings(t *testing.T) {
 		t.Errorf("collected %+v", c)
 	}
 }
+
+func TestAppointmentsHoldTheEnrolment(t *testing.T) {
+	p, idx := rwanda(t)
+	e, err := domain.NewEnrolment(p, idx, "rw-gasabo", "en-1", domain.EnrolFields{PersonID: "lll-1", Role: "lll", Unit: "rw-gasabo-remera",
+		AppointmentID: "apt-lll", Source: domain.SourceAppointment}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.AddAppointment("apt-nll") || e.AddAppointment("apt-nll") {
+		t.Fatal("a second appointment is recorded once")
+	}
+	if e.EndAppointment("apt-lll") {
+		t.Fatal("the NLL appointment still holds the enrolment")
+	}
+	if !e.EndAppointment("apt-nll") {
+		t.Fatal("no appointment left")
+	}
+	if _, err := domain.NewEnrolment(p, idx, "rw-gasabo", "en-2", domain.EnrolFields{PersonID: "x", Role: "nll", Unit: "rw-gasabo"}, now); err != nil {
+		t.Errorf("an NLL enrolled in the district: %v", err)
+	}
+}

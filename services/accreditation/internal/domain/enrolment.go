@@ -54,7 +54,11 @@ type Enrolment struct {
 	ActiveKey string `bson:"active_key" json:"-"`
 	// AppointmentKey is the appointment id (or the enrolment id for manual ones): a
 	// redelivered appointment enrols nobody twice.
-	AppointmentKey string       `bson:"appointment_key" json:"-"`
+	AppointmentKey string `bson:"appointment_key" json:"-"`
+	// Appointments are the appointments that hold the leader on the programme: the first,
+	// and any later one of the same person (an LLL appointed NLL keeps their enrolment).
+	// The enrolment is withdrawn when the last of them ends.
+	Appointments   []string     `bson:"appointments" json:"appointment_ids"`
 	EnrolledAt     time.Time    `bson:"enrolled_at" json:"enrolled_at"`
 	EnrolledBy     string       `bson:"enrolled_by,omitempty" json:"enrolled_by,omitempty"`
 	WithdrawnAt    *time.Time   `bson:"withdrawn_at,omitempty" json:"withdrawn_at,omitempty"`
@@ -141,12 +145,15 @@ func NewEnrolment(p Programme, idx *profile.Index, tenant, id string, f EnrolFie
 		return Enrolment{}, problem.Fields("the enrolment is incomplete", errs...)
 	}
 	key := f.AppointmentID
+	appointments := []string{}
 	if key == "" {
 		key = id
+	} else {
+		appointments = append(appointments, key)
 	}
 	return Enrolment{ID: id, PersonID: f.PersonID, Role: f.Role, Unit: f.Unit, AppointmentID: f.AppointmentID,
 		Source: f.Source, Cohort: f.Cohort, Status: StatusEnrolled, ActiveKey: f.PersonID, AppointmentKey: key,
-		EnrolledAt: now, EnrolledBy: f.By, Submissions: []Submission{}}, nil
+		Appointments: appointments, EnrolledAt: now, EnrolledBy: f.By, Submissions: []Submission{}}, nil
 }
 
 // Open reports whether the portfolio accepts evidence and mappings.
@@ -171,6 +178,23 @@ func (e Enrolment) ModerationPending() bool {
 
 func stateError(format string, args ...any) error {
 	return problem.New(problem.Conflict, format, args...)
+}
+
+// AddAppointment records another appointment of the same leader; false when it was known.
+func (e *Enrolment) AddAppointment(id string) bool {
+	if slices.Contains(e.Appointments, id) || !e.Live() {
+		return false
+	}
+	e.Appointments = append(e.Appointments, id)
+	return true
+}
+
+// EndAppointment records the end of one of the leader's appointments and reports whether
+// none is left (the enrolment should then be withdrawn). A manual enrolment has none to
+// end and is withdrawn by the exit of any appointment of the person.
+func (e *Enrolment) EndAppointment(id string) (last bool) {
+	e.Appointments = slices.DeleteFunc(e.Appointments, func(a string) bool { return a == id })
+	return len(e.Appointments) == 0
 }
 
 // Withdraw ends a live enrolment (the leader left the role). An awarded certificate

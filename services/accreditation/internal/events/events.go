@@ -9,6 +9,7 @@ package events
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -286,11 +287,23 @@ func Recruitment(s *store.Store, profiles *profile.Registry, ps Programmes, now 
 			if err := decode(e, &d); err != nil {
 				return err
 			}
-			en, found, err := s.EnrolmentByAppointment(ctx, e.Tenant, d.AppointmentID)
-			if err != nil || !found {
+			if err := need(e, d.AppointmentID, d.PersonID); err != nil {
 				return err
 			}
+			en, _, err := s.LiveEnrolment(ctx, e.Tenant, d.PersonID)
+			if problem.Is(err, problem.NotFound) {
+				return nil // never enrolled (a role the programme does not enrol), or withdrawn already
+			}
+			if err != nil {
+				return err
+			}
+			if en.Source == domain.SourceAppointment && !slices.Contains(en.Appointments, d.AppointmentID) {
+				return nil // an appointment that does not hold the enrolment ended (or a redelivery)
+			}
 			_, _, err = s.Enrolments.Update(ctx, e.Tenant, en.ID, 0, func(x *domain.Enrolment) ([]mongox.Event, error) {
+				if !x.EndAppointment(d.AppointmentID) {
+					return nil, nil // still appointed to another role the programme enrols: recorded, not withdrawn
+				}
 				changed, err := x.Withdraw(d.Reason, h.now())
 				if err != nil || !changed {
 					return nil, err
@@ -304,8 +317,9 @@ func Recruitment(s *store.Store, profiles *profile.Registry, ps Programmes, now 
 	}
 }
 
-// Enrol creates an enrolment with its event. A person with a live enrolment already (an
-// LLL appointed NLL keeps their place) or an appointment enrolled before is no error.
+// Enrol creates an enrolment with its event. An appointment enrolled before (a
+// redelivery) changes nothing; a person with a live enrolment already (an LLL appointed
+// NLL) keeps it, and the new appointment is recorded on it.
 func Enrol(ctx context.Context, s *store.Store, idx *profile.Index, tenant string, p domain.Programme, f domain.EnrolFields, now time.Time) error {
 	en, err := domain.NewEnrolment(p, idx, tenant, NewID(), f, now)
 	if err != nil {
@@ -316,9 +330,20 @@ func Enrol(ctx context.Context, s *store.Store, idx *profile.Index, tenant strin
 		return err
 	}
 	err = s.Enrolments.Insert(ctx, tenant, en.ID, en, ev)
-	if problem.Is(err, problem.Conflict) {
-		return nil
+	if !problem.Is(err, problem.Conflict) {
+		return err
 	}
+	live, _, err := s.LiveEnrolment(ctx, tenant, f.PersonID)
+	if problem.Is(err, problem.NotFound) {
+		return nil // the appointment's enrolment exists and was withdrawn: nothing to add
+	}
+	if err != nil || slices.Contains(live.Appointments, f.AppointmentID) {
+		return err
+	}
+	_, _, err = s.Enrolments.Update(ctx, tenant, live.ID, 0, func(x *domain.Enrolment) ([]mongox.Event, error) {
+		x.AddAppointment(f.AppointmentID)
+		return nil, nil
+	})
 	return err
 }
 

@@ -114,15 +114,6 @@ func (s *Store) LiveEnrolment(ctx context.Context, tenant, person string) (domai
 	return s.Enrolments.Get(ctx, tenant, es[0].ID)
 }
 
-// EnrolmentByAppointment reads the enrolment an appointment made.
-func (s *Store) EnrolmentByAppointment(ctx context.Context, tenant, appointment string) (domain.Enrolment, bool, error) {
-	es, err := s.Enrolments.All(ctx, tenant, bson.D{{Key: "appointment_key", Value: appointment}})
-	if err != nil || len(es) == 0 {
-		return domain.Enrolment{}, false, err
-	}
-	return es[0], true, nil
-}
-
 // EvidenceOf reads every item that counts for a person.
 func (s *Store) EvidenceOf(ctx context.Context, tenant, person string) ([]domain.Evidence, error) {
 	evs, err := s.Evidence.All(ctx, tenant, bson.D{{Key: "owners", Value: person}})
