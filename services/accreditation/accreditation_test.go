@@ -44,6 +44,15 @@ func TestPortfolioToCredential(t *testing.T) {
 	for _, a := range []string{"asr-same-school", "asr-coach", "asr-3", "asr-4"} {
 		want(t, w.do("PUT", base+"/assessors/"+a, deo, map[string]any{"active": true}), http.StatusOK)
 	}
+	// A directory role assignment of the assessor role registers one too.
+	w.publish("directory", "org.l4l.directory.role.assigned.v1", "asg-1", map[string]string{"assignment_id": "asg-1",
+		"person_id": "asr-dir", "role": "assessor", "unit": tenant, "start_date": "2026-09-01", "source": "manual"})
+	servicetest.Eventually(t, 30*time.Second, "the directory's assessor registered", func() bool {
+		r := w.do("GET", base+"/assessors", deo, nil)
+		var p page[assessor]
+		r.JSON(t, &p)
+		return slices.Contains(p.Items, assessor{PersonID: "asr-dir", Active: true, Source: "directory"})
+	})
 
 	e := w.waitEnrolment("lll-1", "lll-1 enrolled on appointment", func(enrolment) bool { return true })
 	if e.Role != "lll" || e.Source != "appointment" || e.Cohort != "2026-2027" || e.Status != "enrolled" {

@@ -85,6 +85,12 @@ type evidence struct {
 	} `json:"file"`
 }
 
+type assessor struct {
+	PersonID string `json:"person_id"`
+	Active   bool   `json:"active"`
+	Source   string `json:"source"`
+}
+
 type credential struct {
 	ID          string `json:"id"`
 	Credential  string `json:"credential"`

@@ -18,6 +18,7 @@ import (
 	"github.com/l4l-platform/l4l/libs/mongox"
 	"github.com/l4l-platform/l4l/libs/problem"
 	"github.com/l4l-platform/l4l/libs/profile"
+	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/libs/web"
 	"github.com/l4l-platform/l4l/services/accreditation/internal/domain"
 	"github.com/l4l-platform/l4l/services/accreditation/internal/events"
@@ -77,7 +78,7 @@ func (a *API) createEnrolment(c *gin.Context) error {
 	}
 	t := tenantOf(c)
 	p := programmeOf(c)
-	idx, _, _ := a.Profiles.Tenant(t)
+	idx := service.TenantOf(c).Profile
 	now := a.Now()
 	cohort := f.Cohort
 	if cohort == "" {
