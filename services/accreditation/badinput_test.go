@@ -105,15 +105,18 @@ func TestBadInput(t *testing.T) {
 	if ev, files := w.count("evidence"), w.count("uploads.files"); ev != 1 || files != 1 {
 		t.Fatalf("a retried upload stored %d evidence and %d files", ev, files)
 	}
+	// Exactly at the limit is accepted (the route's body limit leaves room for the envelope).
+	want(t, w.upload("lll-1", map[string]string{"requirement": "reflections", "title": "Long"}, "long.txt", bytes.Repeat([]byte("a"), 10<<20)), http.StatusCreated)
+	if ev, files := w.count("evidence"), w.count("uploads.files"); ev != 2 || files != 2 {
+		t.Fatalf("%d evidence and %d files after two uploads", ev, files)
+	}
 
 	// Mappings: unknown competency, missing reflection, missing or stale If-Match.
-	r := w.upload("lll-1", map[string]string{"requirement": "reflections", "title": "Term 1"}, "r.txt", text)
-	want(t, r, http.StatusCreated)
 	var item evidence
-	r.JSON(t, &item)
+	once.JSON(t, &item)
 	path := base + "/evidence/" + item.ID + "/mappings"
 	lll1 := w.token("lll-1", "lll")
-	r = w.env.Do(requestWithIfMatch(path, lll1, `"1"`, map[string]any{"mappings": []map[string]string{
+	r := w.env.Do(requestWithIfMatch(path, lll1, `"1"`, map[string]any{"mappings": []map[string]string{
 		{"competency": "leading_teaching", "reflection": "ok"}, {"competency": "juggling", "reflection": "fun"}, {"competency": "leading_learning", "reflection": " "}}}))
 	if fields := want(t, r, http.StatusBadRequest); !slices.Equal(fields, []string{"mappings[1].competency", "mappings[2].reflection"}) {
 		t.Errorf("mapping fields %v", fields)
