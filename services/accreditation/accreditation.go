@@ -90,7 +90,8 @@ var Definition = service.Definition{
 		if err != nil {
 			return err
 		}
-		api := &http.API{Store: store.New(d.Tenants, d.Relay), Profiles: d.Profiles, Programmes: ps, Signer: signer, Now: now}
+		api := &http.API{Store: store.New(d.Tenants, d.Relay), Profiles: d.Profiles, Programmes: ps, Signer: signer, Now: now,
+			Verifications: http.NewVerificationsCounter(d.Metrics)}
 		var largest int64
 		for _, p := range ps {
 			largest = max(largest, p.MaxUploadBytes)

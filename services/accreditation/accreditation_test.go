@@ -256,6 +256,11 @@ func TestPortfolioToCredential(t *testing.T) {
 		t.Errorf("garbage: %s", v.Result)
 	}
 	want(t, w.do("POST", "/v1/credentials/verify", "", map[string]string{"credential": ""}), http.StatusBadRequest)
+	if status, _, body := w.rawDo("GET", "/metrics", "", "", ""); status != 200 ||
+		!strings.Contains(body, `l4l_accreditation_verifications_total{result="tampered"} 3`) ||
+		!strings.Contains(body, `l4l_accreditation_verifications_total{result="unknown_issuer"} 1`) {
+		t.Errorf("verification metrics:\n%s", grepLines(body, "l4l_accreditation_"))
+	}
 
 	// Revocation.
 	want(t, w.do("POST", base+"/credentials/"+cred.ID+"/revoke", w.assessorToken("asr-4"), map[string]string{"reason": "because"}), http.StatusBadRequest)
@@ -473,4 +478,14 @@ func statusListBit(encoded string, index int) (bool, error) {
 
 func requestWithIfMatch(path, tok, etag string, body any) servicetest.Request {
 	return servicetest.Request{Method: "PUT", Path: path, Token: tok, Body: body, Header: map[string]string{"If-Match": etag}}
+}
+
+func grepLines(s, substr string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

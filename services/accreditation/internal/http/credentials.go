@@ -231,5 +231,8 @@ func (a *API) verify(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if a.Verifications != nil {
+		a.Verifications.WithLabelValues(v.Result).Inc()
+	}
 	return web.JSON(c, nethttp.StatusOK, v)
 }

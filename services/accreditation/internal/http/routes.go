@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/l4l-platform/l4l/libs/auth"
 	"github.com/l4l-platform/l4l/libs/problem"
@@ -41,6 +42,22 @@ type API struct {
 	Programmes events.Programmes
 	Signer     domain.Signer
 	Now        func() time.Time
+	// Verifications counts public verifications by result: a run of "tampered" or
+	// "unknown_issuer" answers is worth an ops team's look.
+	Verifications *prometheus.CounterVec
+}
+
+// NewVerificationsCounter registers l4l_accreditation_verifications_total.
+func NewVerificationsCounter(reg prometheus.Registerer) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "l4l_accreditation_verifications_total",
+		Help: "Credentials verified through POST /v1/credentials/verify, by result.",
+	}, []string{"result"})
+	reg.MustRegister(c)
+	for _, r := range []string{domain.Valid, domain.Tampered, domain.Revoked, domain.UnknownIssuer, domain.Expired, domain.Malformed, domain.StatusUnknown} {
+		c.WithLabelValues(r) // every series exists from the start, so rate() sees the first one
+	}
+	return c
 }
 
 // UploadRoute is the upload route's template (it takes bodies up to the programme's limit).
