@@ -2,7 +2,6 @@ package http
 
 import (
 	nethttp "net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -177,7 +176,7 @@ func (a *API) putAssessor(c *gin.Context) error {
 	if b.Active == nil {
 		return problem.Fields("the registration is not valid", problem.Field("active", "required: true registers, false retires"))
 	}
-	as := domain.Assessor{PersonID: c.Param("person"), SchoolID: b.SchoolID, Active: *b.Active, Source: "manual", EventTime: time.Now().UTC()}
+	as := domain.Assessor{PersonID: c.Param("person"), SchoolID: b.SchoolID, Active: *b.Active, Source: "manual", EventTime: a.Now()}
 	if err := a.Store.ApplyAssessor(c.Request.Context(), tenantOf(c), as); err != nil {
 		return err
 	}
