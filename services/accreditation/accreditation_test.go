@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/l4l-platform/l4l/libs/events"
@@ -424,6 +425,35 @@ func verifyOffline(t *testing.T, w *world, raw string) {
 	}, jwt.WithValidMethods([]string{"EdDSA"}))
 	if err != nil || !tok.Valid {
 		t.Fatalf("offline verification: %v", err)
+	}
+
+	// And with a second, independent JOSE implementation (go-jose), reading the key as the
+	// JWK the DID document publishes: the service signs with golang-jwt, so agreement
+	// between the two is what an outside verifier relies on.
+	var raws struct {
+		VerificationMethod []struct {
+			JWK json.RawMessage `json:"publicKeyJwk"`
+		} `json:"verificationMethod"`
+	}
+	_ = json.Unmarshal([]byte(body), &raws)
+	var jwk jose.JSONWebKey
+	if err := jwk.UnmarshalJSON(raws.VerificationMethod[0].JWK); err != nil || !jwk.Valid() {
+		t.Fatalf("go-jose reads the DID document's key: %v", err)
+	}
+	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.EdDSA})
+	if err != nil {
+		t.Fatalf("go-jose parses the credential: %v", err)
+	}
+	signed, err := jws.Verify(jwk.Key)
+	if err != nil {
+		t.Fatalf("go-jose verifies the credential with the DID document's key: %v", err)
+	}
+	if h := jws.Signatures[0].Protected; h.KeyID != vm.ID || h.ExtraHeaders["typ"] != "vc+jwt" {
+		t.Errorf("protected header %+v", h)
+	}
+	var vc map[string]any
+	if err := json.Unmarshal(signed, &vc); err != nil || vc["issuer"].(map[string]any)["id"] != doc.ID {
+		t.Errorf("the verified payload names issuer %v, the DID document is %s", vc["issuer"], doc.ID)
 	}
 }
 
