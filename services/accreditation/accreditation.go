@@ -32,7 +32,7 @@ import (
 )
 
 // Name is the service's name: its topic is l4l.accreditation.events, its databases l4l_accreditation_<tenant>.
-const Name = "accreditation"
+const Name = store.Service
 
 // OpenAPI is the service's contract.
 //

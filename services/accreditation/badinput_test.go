@@ -158,6 +158,14 @@ func TestBadInput(t *testing.T) {
 	if status, _, _ := w.rawDo("GET", "/v1/status-lists/rw-nowhere", "", "", ""); status != http.StatusNotFound {
 		t.Errorf("status list of an unknown tenant: %d", status)
 	}
+	// A tenant nobody used has an empty list, and asking for it creates no database.
+	if status, _, _ := w.rawDo("GET", "/v1/status-lists/rw-nyarugenge", "", "", ""); status != http.StatusOK {
+		t.Errorf("status list of an unused tenant: %d", status)
+	}
+	names, err := w.env.Svc.Deps.Mongo.ListDatabaseNames(context.Background(), bson.D{})
+	if err != nil || slices.Contains(names, mongox.DBName("accreditation", "rw-nyarugenge")) {
+		t.Errorf("a public read created a database (%v): %v", err, names)
+	}
 	if status, _, _ := w.rawDo("POST", "/v1/credentials/verify", "application/xml", "", "<vc/>"); status != http.StatusUnsupportedMediaType {
 		t.Errorf("verify as XML: %d", status)
 	}

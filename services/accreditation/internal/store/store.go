@@ -20,6 +20,9 @@ import (
 	"github.com/l4l-platform/l4l/services/accreditation/internal/domain"
 )
 
+// Service is the service's name, which names its databases (l4l_accreditation_<tenant>).
+const Service = "accreditation"
+
 // Collections.
 const (
 	Enrolments  = "enrolments"
@@ -311,12 +314,16 @@ func (s *Store) CredentialOf(ctx context.Context, tenant, enrolmentKey string) (
 	return cs[0], true, nil
 }
 
+// public is a tenant's collection as the public routes read it: anyone may name any
+// tenant of the profiles there, so reading must not create its database and indexes the
+// way first use through Tenants.DB does. A tenant never used reads as empty.
+func (s *Store) public(tenant, name string) *mongo.Collection {
+	return s.Tenants.Client().Database(mongox.DBName(Service, tenant)).Collection(name)
+}
+
 // RevokedIndexes lists the status-list positions of the tenant's revoked credentials.
 func (s *Store) RevokedIndexes(ctx context.Context, tenant string) ([]int, error) {
-	c, err := s.coll(ctx, tenant, Credentials)
-	if err != nil {
-		return nil, err
-	}
+	c := s.public(tenant, Credentials)
 	res, err := c.Find(ctx, bson.D{{Key: "revoked", Value: true}}, options.Find().SetProjection(bson.D{{Key: "status_index", Value: 1}}))
 	if err != nil {
 		return nil, mongox.Err(err, "credentials")
@@ -339,10 +346,7 @@ func (s *Store) RevokedIndexes(ctx context.Context, tenant string) ([]int, error
 // credential's id (the only lookup FerretDB answers from an index) and checked against the
 // position: the answer is the bit the published status list carries for it.
 func (s *Store) RevokedAt(ctx context.Context, tenant string, index int, credentialID string) (revoked, known bool, err error) {
-	c, err := s.coll(ctx, tenant, Credentials)
-	if err != nil {
-		return false, false, err
-	}
+	c := s.public(tenant, Credentials)
 	var row struct {
 		Revoked bool `bson:"revoked"`
 		Index   int  `bson:"status_index"`
