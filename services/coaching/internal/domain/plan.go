@@ -121,8 +121,8 @@ const (
 	// MaxPlanVersions bounds the versions of one plan, so that its document (versions,
 	// reviews and self-reviews together) stays far below MongoDB's 16 MB.
 	MaxPlanVersions = 40
-	maxPlanTitle = 200
-	maxPlanText  = 4000
+	maxPlanTitle    = 200
+	maxPlanText     = 4000
 )
 
 // Latest is the latest version.
