@@ -54,7 +54,10 @@ var everyRole = []string{"admin", "dpo", "analyst", "deo", "seo", "sla", "nll", 
 // publicOperations are the operations served without a token, each with the reason. A
 // public operation missing here fails the suite, and so does an entry naming nothing.
 var publicOperations = map[string]string{
-	"plc feed": "a calendar subscription URL carries its own secret (calendar clients cannot send bearer tokens)",
+	"plc feed":                       "a calendar subscription URL carries its own secret (calendar clients cannot send bearer tokens)",
+	"accreditation verifyCredential": "anyone shown a credential (an employer, a university) verifies it without an account",
+	"accreditation getStatusList":    "verifiers read the revocation status list, as the Bitstring Status List specification requires",
+	"accreditation getDIDDocument":   "the issuer's did:web document carries its public key, for offline verification",
 }
 
 // authorizesAgainstTheBody are write operations where the caller's right depends on the
@@ -82,6 +85,9 @@ var headTeacherWrites = map[string]string{
 	"coaching resubmitPlan":           "and revises it",
 	"coaching recordSelfReview":       "and reviews their own progress against it",
 	"coaching sync":                   "a tablet uploads the records its user may make (checked per item)",
+	"accreditation uploadEvidence":    "a leader (a head teacher too) uploads evidence to their own portfolio",
+	"accreditation setMappings":       "and maps it to competencies",
+	"accreditation submitPortfolio":   "and submits it",
 }
 
 // target is one service under attack.

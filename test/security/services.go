@@ -2,6 +2,7 @@ package security
 
 import (
 	"github.com/l4l-platform/l4l/libs/service"
+	"github.com/l4l-platform/l4l/services/accreditation"
 	"github.com/l4l-platform/l4l/services/coaching"
 	"github.com/l4l-platform/l4l/services/directory"
 	"github.com/l4l-platform/l4l/services/plc"
@@ -16,5 +17,6 @@ func Services() []service.Definition {
 		recruitment.Definition,
 		plc.Definition,
 		coaching.Definition,
+		accreditation.Definition,
 	}
 }
