@@ -15,10 +15,11 @@ import (
 // body is empty: a served tenant answers it 4xx for the body (400/415/422/428), never
 // 403 or 404, so the probe tells "served" from "refused by tenancy" without writing data.
 var tenantProbes = map[string]struct{ read, write string }{
-	"directory":   {"/schools", "/schools"},
-	"recruitment": {"/campaigns", "/campaigns"},
-	"plc":         {"/groups", "/schedules"},
-	"coaching":    {"/relationships", "/relationships"},
+	"directory":     {"/schools", "/schools"},
+	"recruitment":   {"/campaigns", "/campaigns"},
+	"plc":           {"/groups", "/schedules"},
+	"coaching":      {"/relationships", "/relationships"},
+	"accreditation": {"/enrolments", "/enrolments"},
 }
 
 // `l4lctl tenant` on the dev up code path: a second district is served by every service
