@@ -22,6 +22,10 @@ ENVTEST_ASSETS := $(CURDIR)/.cache/envtest/k8s-$(ENVTEST_K8S_VERSION)
 KUBE_VERSION_LDFLAGS := $(foreach pkg,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
   -X $(pkg).gitVersion=v$(ENVTEST_K8S_VERSION) -X $(pkg).gitMajor=1 -X $(pkg).gitMinor=37 -X $(pkg).gitTreeState=clean)
 CONTROLLER_GEN_VERSION := v0.23.0
+# Delivery checks (make delivery-test): helm from the module proxy, promtool from Debian's
+# prometheus package (unpacked into .cache, no installation needed).
+HELM_VERSION := v3.22.0
+PROMTOOL := $(CURDIR)/.cache/promtool/usr/bin/promtool
 
 ##@ Develop
 
@@ -63,7 +67,7 @@ test-operator: envtest-assets ## The tenant operator's suite on a real kube-apis
 	cd operators/tenant && KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) go test $(RACE) -count=1 $(TEST_FLAGS) ./...
 
 .PHONY: test
-test: fmt-check vet kafka-fetch envtest-assets ## Vet and every module's tests (with -race): on kfake and a real Apache Kafka broker; the operator's on envtest.
+test: fmt-check vet kafka-fetch envtest-assets delivery-test ## Vet and every module's tests (with -race): on kfake and a real Apache Kafka broker; the operator's on envtest.
 	KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) L4L_REQUIRE_REAL_KAFKA=1 L4L_KAFKA_SCRIPT=$(KAFKA) $(KAFKA) run go test $(RACE) -count=1 $(TEST_FLAGS) $(PACKAGES)
 
 .PHONY: vet
@@ -93,6 +97,11 @@ bench: ## Benchmarks, each beside its ceiling from the same run.
 	@echo; echo "Coaching: batch sync of 10,000 sessions, 8 clients, batches of 200, beside raw InsertMany (target >= 0.5)"
 	@go test -run '^$$' -bench 'BatchSync' -benchtime 1x github.com/l4l-platform/l4l/services/coaching/bench | grep '^Benchmark' | sed 's/^/  /'
 
+.PHONY: delivery-test
+delivery-test: envtest-assets $(BIN)/helm $(PROMTOOL) ## Charts, alerts, dashboards, skaffold and image files: helm lint, schema, dry-run on a real kube-apiserver, promtool.
+	cd test/delivery && GOWORK=off KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) L4L_HELM=$(BIN)/helm L4L_PROMTOOL=$(PROMTOOL) \
+	  L4L_DELIVERY_OUT=$(CURDIR)/test/delivery/testdata/out go test -count=1 $(TEST_FLAGS) ./...
+
 ##@ Real Kafka
 
 .PHONY: kafka-fetch
@@ -112,10 +121,21 @@ kafka: kafka-fetch ## Run a real Kafka broker in the foreground for manual tests
 ##@ Tools
 
 .PHONY: tools
-tools: $(BIN)/staticcheck $(BIN)/controller-gen ## Install the pinned tools into ./bin.
+tools: $(BIN)/staticcheck $(BIN)/controller-gen $(BIN)/helm ## Install the pinned tools into ./bin.
 
 $(BIN)/controller-gen:
 	GOBIN=$(BIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+
+$(BIN)/helm:
+	GOBIN=$(BIN) GOWORK=off go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+# promtool: the one on PATH when there is one, else Debian's (apt-get download needs no root
+# installation; Ubuntu's prometheus package carries it too).
+$(PROMTOOL):
+	@mkdir -p $(@D)
+	@if command -v promtool >/dev/null; then ln -sf "$$(command -v promtool)" $@; else \
+	  tmp=$$(mktemp -d) && (cd $$tmp && apt-get download prometheus) && dpkg -x $$tmp/prometheus_*.deb $(CURDIR)/.cache/promtool && rm -rf $$tmp; fi
+	@test -x $@
 
 $(BIN)/staticcheck:
 	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
