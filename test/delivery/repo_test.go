@@ -62,7 +62,7 @@ func TestSkaffoldNamesWhatExists(t *testing.T) {
 		if want := "./services/" + name + "/cmd/" + name; a.Ko.Main != want {
 			t.Errorf("%s: main %s, want %s", a.Image, a.Ko.Main, want)
 		}
-		if fileExists(filepath.Join(repo, "services", name)) {
+		if fileExists(filepath.Join(repo, "services", name, "cmd")) {
 			mains, _ := filepath.Glob(filepath.Join(repo, a.Ko.Main, "*.go"))
 			if len(mains) == 0 {
 				t.Errorf("%s: %s has no Go files", a.Image, a.Ko.Main)
