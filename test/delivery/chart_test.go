@@ -185,6 +185,13 @@ func checkDeployment(t *testing.T, d *unstructured.Unstructured) {
 	}
 }
 
+// knownCollisions are OpenAPI paths two services both publish, so no router can send them
+// to both; each entry says what removes it. An entry whose path is gone fails the test.
+var knownCollisions = map[string]string{
+	"coaching /v1/tenants/{tenant}/sessions":      "plc publishes the same path; coaching renames its own to /coaching-sessions (branch wt/plans)",
+	"coaching /v1/tenants/{tenant}/sessions/{id}": "plc publishes the same path; coaching renames its own to /coaching-sessions (branch wt/plans)",
+}
+
 // Every path of every service's OpenAPI document reaches that service, and only it,
 // through the Ingress (ingress-nginx regex semantics) and the HTTPRoute.
 func TestEveryAPIPathRoutedToItsService(t *testing.T) {
@@ -228,6 +235,7 @@ func TestEveryAPIPathRoutedToItsService(t *testing.T) {
 	}
 	services := chartServices(t)
 	checked := 0
+	seenCollisions := map[string]bool{}
 	for _, doc := range docs {
 		service := filepath.Base(filepath.Dir(filepath.Dir(doc)))
 		if _, ok := services[service]; !ok {
@@ -249,11 +257,21 @@ func TestEveryAPIPathRoutedToItsService(t *testing.T) {
 					}
 				}
 				sort.Strings(to)
+				if reason, known := knownCollisions[service+" "+path]; known {
+					seenCollisions[service+" "+path] = true
+					t.Logf("%s: %s %s goes to %v: known collision (%s)", kind, service, path, to, reason)
+					continue
+				}
 				if len(to) != 1 || to[0] != service {
 					t.Errorf("%s: %s %s goes to %v, want [%s]", kind, service, path, to, service)
 				}
 			}
 			checked++
+		}
+	}
+	for k := range knownCollisions {
+		if !seenCollisions[k] {
+			t.Errorf("knownCollisions lists %q, which no OpenAPI document has any more: delete the entry", k)
 		}
 	}
 	for name := range services {
