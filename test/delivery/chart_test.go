@@ -27,17 +27,17 @@ func TestLint(t *testing.T) {
 // ignored (values.schema.json). So do missing required settings.
 func TestValuesRefused(t *testing.T) {
 	cases := []struct{ set, want string }{
-		{"replicas=3", "replicas"},                                   // not a top-level key
-		{"defaults.replicaCount=3", "replicaCount"},                  // misspelt
-		{"defaults.replicas=three", "replicas"},                      // wrong type
-		{"services.plc.enabeld=false", "enabeld"},                    // misspelt service field
-		{"services.plc.paths[0]=v1/nothing", "paths"},                // not a path
-		{"logLevel=verbose", "logLevel"},                             // not an allowed value
-		{"defaults.antiAffinity=always", "antiAffinity"},             // not an allowed value
+		{"replicas=3", "replicas"},                                          // not a top-level key
+		{"defaults.replicaCount=3", "replicaCount"},                         // misspelt
+		{"defaults.replicas=three", "replicas"},                             // wrong type
+		{"services.plc.enabeld=false", "enabeld"},                           // misspelt service field
+		{"services.plc.paths[0]=v1/nothing", "paths"},                       // not a path
+		{"logLevel=verbose", "logLevel"},                                    // not an allowed value
+		{"defaults.antiAffinity=always", "antiAffinity"},                    // not an allowed value
 		{"monitoring.prometheusRule.thresholds.errorRatio=5", "errorRatio"}, // a ratio, not a percentage
-		{"kafka.strimzi.partitons=6", "partitons"},                   // misspelt
-		{"mongo.uri=postgres://db", "uri"},                           // not a MongoDB URI
-		{"ingres.enabled=false", "ingres"},                           // misspelt section
+		{"kafka.strimzi.partitons=6", "partitons"},                          // misspelt
+		{"mongo.uri=postgres://db", "uri"},                                  // not a MongoDB URI
+		{"ingres.enabled=false", "ingres"},                                  // misspelt section
 	}
 	for _, c := range cases {
 		t.Run(c.set, func(t *testing.T) {

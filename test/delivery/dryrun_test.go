@@ -19,7 +19,10 @@ import (
 
 // crdModules carry the published CRDs the optional objects need, inside pinned Go modules
 // (the proxy serves them; go verifies them against the checksum database and the Sum here).
-var crdModules = []struct{ module, version, sum string; files []string }{
+var crdModules = []struct {
+	module, version, sum string
+	files                []string
+}{
 	{"github.com/prometheus-operator/prometheus-operator", "v0.85.0", "h1:M5xLCLEoaW2IJfnuCwFzzpL+jSVQu3KGT84Pye+fW8s=", []string{
 		"example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml",
 		"example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml",
