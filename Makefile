@@ -25,6 +25,8 @@ CONTROLLER_GEN_VERSION := v0.23.0
 # Delivery checks (make delivery-test): helm from the module proxy, promtool from Debian's
 # prometheus package (unpacked into .cache, no installation needed).
 HELM_VERSION := v3.22.0
+KO_VERSION := v0.19.1
+CRANE_VERSION := v0.21.7
 PROMTOOL := $(CURDIR)/.cache/promtool/usr/bin/promtool
 
 ##@ Develop
@@ -98,8 +100,9 @@ bench: ## Benchmarks, each beside its ceiling from the same run.
 	@go test -run '^$$' -bench 'BatchSync' -benchtime 1x github.com/l4l-platform/l4l/services/coaching/bench | grep '^Benchmark' | sed 's/^/  /'
 
 .PHONY: delivery-test
-delivery-test: envtest-assets $(BIN)/helm $(PROMTOOL) ## Charts, alerts, dashboards, skaffold and image files: helm lint, schema, dry-run on a real kube-apiserver, promtool.
+delivery-test: envtest-assets $(BIN)/helm $(PROMTOOL) $(BIN)/ko $(BIN)/crane ## Charts, alerts, dashboards, images (ko), skaffold: helm lint, schema, dry-run on a real kube-apiserver, promtool.
 	cd test/delivery && GOWORK=off KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) L4L_HELM=$(BIN)/helm L4L_PROMTOOL=$(PROMTOOL) \
+	  L4L_KO=$(BIN)/ko L4L_CRANE=$(BIN)/crane \
 	  L4L_DELIVERY_OUT=$(CURDIR)/test/delivery/testdata/out go test -count=1 $(TEST_FLAGS) ./...
 
 ##@ Real Kafka
@@ -128,6 +131,12 @@ $(BIN)/controller-gen:
 
 $(BIN)/helm:
 	GOBIN=$(BIN) GOWORK=off go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+$(BIN)/ko:
+	GOBIN=$(BIN) GOWORK=off go install github.com/google/ko@$(KO_VERSION)
+
+$(BIN)/crane:
+	GOBIN=$(BIN) GOWORK=off go install github.com/google/go-containerregistry/cmd/crane@$(CRANE_VERSION)
 
 # promtool: the one on PATH when there is one, else Debian's (apt-get download needs no root
 # installation; Ubuntu's prometheus package carries it too).
