@@ -119,8 +119,12 @@ func TestWorkloadInvariants(t *testing.T) {
 					t.Errorf("production: %d PDBs for %d Deployments", got, len(deployments))
 				}
 				for _, d := range deployments {
-					if _, ok, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution"); !ok {
-						t.Errorf("production: %s has no required anti-affinity", d.GetName())
+					if _, ok, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "affinity", "podAntiAffinity", "preferredDuringSchedulingIgnoredDuringExecution"); !ok {
+						t.Errorf("production: %s has no anti-affinity", d.GetName())
+					}
+					spread, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "topologySpreadConstraints")
+					if len(spread) != 2 {
+						t.Errorf("production: %s spreads over %d topologies, want zones and nodes", d.GetName(), len(spread))
 					}
 				}
 			}
