@@ -28,6 +28,7 @@ HELM_VERSION := v3.22.0
 KO_VERSION := v0.19.1
 CRANE_VERSION := v0.21.7
 PROMTOOL := $(CURDIR)/.cache/promtool/usr/bin/promtool
+PROMETHEUS := $(CURDIR)/.cache/promtool/usr/bin/prometheus
 
 ##@ Develop
 
@@ -100,9 +101,9 @@ bench: ## Benchmarks, each beside its ceiling from the same run.
 	@go test -run '^$$' -bench 'BatchSync' -benchtime 1x github.com/l4l-platform/l4l/services/coaching/bench | grep '^Benchmark' | sed 's/^/  /'
 
 .PHONY: delivery-test
-delivery-test: envtest-assets $(BIN)/helm $(PROMTOOL) $(BIN)/ko $(BIN)/crane ## Charts, alerts, dashboards, images (ko), skaffold: helm lint, schema, dry-run on a real kube-apiserver, promtool.
+delivery-test: envtest-assets $(BIN)/helm $(PROMTOOL) $(BIN)/ko $(BIN)/crane ## Charts, alerts, dashboards, images (ko), skaffold: helm lint, schema, dry-run on a real kube-apiserver, promtool, a real Prometheus on the dev stack.
 	cd test/delivery && GOWORK=off KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) L4L_HELM=$(BIN)/helm L4L_PROMTOOL=$(PROMTOOL) \
-	  L4L_KO=$(BIN)/ko L4L_CRANE=$(BIN)/crane \
+	  L4L_KO=$(BIN)/ko L4L_CRANE=$(BIN)/crane L4L_PROMETHEUS=$(PROMETHEUS) \
 	  L4L_DELIVERY_OUT=$(CURDIR)/test/delivery/testdata/out go test -count=1 $(TEST_FLAGS) ./...
 
 ##@ Real Kafka
@@ -138,13 +139,12 @@ $(BIN)/ko:
 $(BIN)/crane:
 	GOBIN=$(BIN) GOWORK=off go install github.com/google/go-containerregistry/cmd/crane@$(CRANE_VERSION)
 
-# promtool: the one on PATH when there is one, else Debian's (apt-get download needs no root
-# installation; Ubuntu's prometheus package carries it too).
+# promtool and prometheus from Debian's (or Ubuntu's) prometheus package, unpacked into
+# .cache once: apt-get download needs no installation and no root.
 $(PROMTOOL):
-	@mkdir -p $(@D)
-	@if command -v promtool >/dev/null; then ln -sf "$$(command -v promtool)" $@; else \
-	  tmp=$$(mktemp -d) && (cd $$tmp && apt-get download prometheus) && dpkg -x $$tmp/prometheus_*.deb $(CURDIR)/.cache/promtool && rm -rf $$tmp; fi
-	@test -x $@
+	@mkdir -p $(CURDIR)/.cache/promtool
+	tmp=$$(mktemp -d) && (cd $$tmp && apt-get download prometheus) && dpkg -x $$tmp/prometheus_*.deb $(CURDIR)/.cache/promtool && rm -rf $$tmp
+	@test -x $@ && test -x $(PROMETHEUS)
 
 $(BIN)/staticcheck:
 	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
