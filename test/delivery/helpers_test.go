@@ -184,8 +184,9 @@ func chartServices(t *testing.T) map[string]chartService {
 }
 
 type chartService struct {
-	Enabled bool     `json:"enabled"`
-	Paths   []string `json:"paths"`
+	Enabled        bool     `json:"enabled"`
+	Paths          []string `json:"paths"`
+	ConsumerGroups []string `json:"consumerGroups"`
 }
 
 var paramRE = regexp.MustCompile(`\{[^}]+\}`)

@@ -146,8 +146,12 @@ func TestPrometheusScrapesTheDevStack(t *testing.T) {
 		return nil
 	})
 	// Every metric the alerts and dashboards name, in the services' own /metrics.
+	// Also: every consumer group a service runs has its dead-letter topic in the chart
+	// (services.<name>.consumerGroups, from which the KafkaTopics are made).
 	exposed := map[string]bool{}
-	for _, base := range services {
+	chart := chartServices(t)
+	groupLabel := regexp.MustCompile(`^l4l_consumer_events_total\{.*group="([^"]+)"`)
+	for name, base := range services {
 		resp, err := http.Get(base + "/metrics")
 		if err != nil {
 			t.Fatal(err)
@@ -157,6 +161,10 @@ func TestPrometheusScrapesTheDevStack(t *testing.T) {
 		for sc.Scan() {
 			if f := strings.Fields(sc.Text()); len(f) >= 3 && f[0] == "#" && f[1] == "TYPE" {
 				exposed[f[2]] = true
+			}
+			if m := groupLabel.FindStringSubmatch(sc.Text()); m != nil && !slices.Contains(chart[name].ConsumerGroups, m[1]) {
+				t.Errorf("%s runs consumer group %s, which is not in services.%s.consumerGroups (no dead-letter KafkaTopic)", name, m[1], name)
+				chart[name] = chartService{ConsumerGroups: append(chart[name].ConsumerGroups, m[1])}
 			}
 		}
 		resp.Body.Close()
