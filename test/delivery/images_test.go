@@ -49,7 +49,8 @@ func TestImagesBuildWithKo(t *testing.T) {
 				"--image-label", "org.opencontainers.image.source=https://github.com/l4l-platform/l4l",
 				"--image-label", "org.opencontainers.image.title=l4l "+name, main)
 			cmd.Dir = repo
-			cmd.Env = append(os.Environ(), "KO_DEFAULTBASEIMAGE="+base, "KO_DOCKER_REPO=ko.local/"+name)
+			// GOWORK= : the repository's workspace (make runs this module with GOWORK=off).
+			cmd.Env = append(os.Environ(), "GOWORK=", "KO_DEFAULTBASEIMAGE="+base, "KO_DOCKER_REPO="+registry+"/l4l/"+name)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("ko build %s: %v\n%s", main, err, out)
 			}
