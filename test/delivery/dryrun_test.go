@@ -65,6 +65,7 @@ func crdPaths(t *testing.T) []string {
 // validation on a real kube-apiserver (envtest: KUBEBUILDER_ASSETS), which has the CRDs of
 // the optional APIs installed: Kubernetes itself validates everything the chart produces.
 func TestRenderingsAcceptedByTheAPIServer(t *testing.T) {
+	t.Parallel() // the slow ones (a dev stack, ko builds, an API server) overlap
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		t.Fatal("KUBEBUILDER_ASSETS is not set: run make delivery-test (it builds kube-apiserver and etcd)")
 	}

@@ -23,6 +23,7 @@ import (
 // spot (an empty OCI image whose config says user 65532, like distroless's nonroot), served
 // by `crane registry serve` on loopback; ko builds exactly as in the images workflow.
 func TestImagesBuildWithKo(t *testing.T) {
+	t.Parallel() // the slow ones (a dev stack, ko builds, an API server) overlap
 	ko := tool(t, "L4L_KO", "bin/ko")
 	crane := tool(t, "L4L_CRANE", "bin/crane")
 	registry := serveRegistry(t, crane)

@@ -32,6 +32,7 @@ var onlyAfterAFailure = []string{"l4l_consumer_fetch_errors_total", "l4l_consume
 // alerts and dashboards name (besides the operator's, the KPI gauges and the metrics above)
 // is in the services' /metrics.
 func TestPrometheusScrapesTheDevStack(t *testing.T) {
+	t.Parallel() // the slow ones (a dev stack, ko builds, an API server) overlap
 	prometheus := tool(t, "L4L_PROMETHEUS", ".cache/promtool/usr/bin/prometheus")
 	rules, groups := renderedRules(t)
 	services := startDevStack(t)
