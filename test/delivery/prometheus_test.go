@@ -207,7 +207,9 @@ func startDevStack(t *testing.T) map[string]string {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "dev", "up", "--dir", dir, "--kafka-port", "0", "--mongo-port", "0",
 		"--issuer-addr", freeAddr(t), "--base-port", "0")
-	cmd.Dir = repo
+	// Run from the temporary directory: whatever a service keeps relative to its working
+	// directory (accreditation's development signing key) stays out of the repository.
+	cmd.Dir = dir
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 20 * time.Second
 	out, err := cmd.StdoutPipe()
