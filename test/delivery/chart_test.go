@@ -331,3 +331,29 @@ func number(v any) float64 {
 	}
 	return -1
 }
+
+// The values docs/install.md tells a reader to write install as they are: the guide's
+// my-values.yaml, with the production values, renders and passes helm lint.
+func TestInstallGuideValues(t *testing.T) {
+	guide, err := os.ReadFile(filepath.Join(repo, "docs/install.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)\\(`my-values.yaml`\\):\\s*```yaml\\n(.*?)```").FindSubmatch(guide)
+	if block == nil {
+		t.Fatal("docs/install.md has no my-values.yaml block")
+	}
+	values := filepath.Join(t.TempDir(), "my-values.yaml")
+	if err := os.WriteFile(values, block[1], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-f", "charts/l4l/values-production.yaml", "-f", values}
+	mustRun(t, helm(t), append([]string{"lint", "--strict", "charts/l4l"}, args...)...)
+	objs := render(t, rendering{"install-guide", withAPIs(args...)})
+	if n := len(ofKind(objs, "KafkaTopic")); n == 0 {
+		t.Error("the guide's values create no KafkaTopic on a Strimzi cluster")
+	}
+	for _, d := range ofKind(objs, "Deployment") {
+		checkDeployment(t, d)
+	}
+}

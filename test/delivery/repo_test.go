@@ -133,6 +133,12 @@ func TestImageBuildFiles(t *testing.T) {
 			t.Errorf("services/%s/Dockerfile is not multi-stage", name)
 		}
 	}
+	ignore, err := os.ReadFile(filepath.Join(repo, ".dockerignore"))
+	for _, want := range []string{".cache", "bin", ".git"} {
+		if err != nil || !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(want)+`$`).Match(ignore) {
+			t.Errorf(".dockerignore does not keep %s out of the build context (%v)", want, err)
+		}
+	}
 	ko, err := os.ReadFile(filepath.Join(repo, ".ko.yaml"))
 	if err != nil || !strings.Contains(string(ko), "distroless/static") || !strings.Contains(string(ko), "nonroot") {
 		t.Errorf(".ko.yaml: want a distroless non-root base (%v)", err)
