@@ -22,6 +22,13 @@ ENVTEST_ASSETS := $(CURDIR)/.cache/envtest/k8s-$(ENVTEST_K8S_VERSION)
 KUBE_VERSION_LDFLAGS := $(foreach pkg,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
   -X $(pkg).gitVersion=v$(ENVTEST_K8S_VERSION) -X $(pkg).gitMajor=1 -X $(pkg).gitMinor=37 -X $(pkg).gitTreeState=clean)
 CONTROLLER_GEN_VERSION := v0.23.0
+# Delivery checks (make delivery-test): helm from the module proxy, promtool from Debian's
+# prometheus package (unpacked into .cache, no installation needed).
+HELM_VERSION := v3.22.0
+KO_VERSION := v0.19.1
+CRANE_VERSION := v0.21.7
+PROMTOOL := $(CURDIR)/.cache/promtool/usr/bin/promtool
+PROMETHEUS := $(CURDIR)/.cache/promtool/usr/bin/prometheus
 
 ##@ Develop
 
@@ -63,7 +70,7 @@ test-operator: envtest-assets ## The tenant operator's suite on a real kube-apis
 	cd operators/tenant && KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) go test $(RACE) -count=1 $(TEST_FLAGS) ./...
 
 .PHONY: test
-test: fmt-check vet kafka-fetch envtest-assets ## Vet and every module's tests (with -race): on kfake and a real Apache Kafka broker; the operator's on envtest.
+test: fmt-check vet kafka-fetch envtest-assets delivery-test ## Vet and every module's tests (with -race): on kfake and a real Apache Kafka broker; the operator's on envtest.
 	KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) L4L_REQUIRE_REAL_KAFKA=1 L4L_KAFKA_SCRIPT=$(KAFKA) $(KAFKA) run go test $(RACE) -count=1 $(TEST_FLAGS) $(PACKAGES)
 
 # Fuzzing budget per target: executions rather than seconds, because Go 1.26's fuzz
@@ -110,6 +117,12 @@ bench: ## Benchmarks, each beside its ceiling from the same run.
 	@echo; echo "Accreditation: credential verification (public endpoint, in-process) beside a bare Ed25519 verify, 8 clients"
 	@go test -run '^$$' -bench 'Verification' -benchtime 1x -v github.com/l4l-platform/l4l/services/accreditation/bench | grep -E '^Benchmark|/s  p50|ratio' | sed 's/^ */  /'
 
+.PHONY: delivery-test
+delivery-test: envtest-assets $(BIN)/helm $(PROMTOOL) $(BIN)/ko $(BIN)/crane ## Charts, alerts, dashboards, images (ko), skaffold: helm lint, schema, dry-run on a real kube-apiserver, promtool, a real Prometheus on the dev stack.
+	cd test/delivery && GOWORK=off KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) L4L_HELM=$(BIN)/helm L4L_PROMTOOL=$(PROMTOOL) \
+	  L4L_KO=$(BIN)/ko L4L_CRANE=$(BIN)/crane L4L_PROMETHEUS=$(PROMETHEUS) \
+	  L4L_DELIVERY_OUT=$(CURDIR)/test/delivery/testdata/out go test -count=1 $(TEST_FLAGS) ./...
+
 ##@ Real Kafka
 
 .PHONY: kafka-fetch
@@ -129,10 +142,26 @@ kafka: kafka-fetch ## Run a real Kafka broker in the foreground for manual tests
 ##@ Tools
 
 .PHONY: tools
-tools: $(BIN)/staticcheck $(BIN)/controller-gen ## Install the pinned tools into ./bin.
+tools: $(BIN)/staticcheck $(BIN)/controller-gen $(BIN)/helm ## Install the pinned tools into ./bin.
 
 $(BIN)/controller-gen:
 	GOBIN=$(BIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+
+$(BIN)/helm:
+	GOBIN=$(BIN) GOWORK=off go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+$(BIN)/ko:
+	GOBIN=$(BIN) GOWORK=off go install github.com/google/ko@$(KO_VERSION)
+
+$(BIN)/crane:
+	GOBIN=$(BIN) GOWORK=off go install github.com/google/go-containerregistry/cmd/crane@$(CRANE_VERSION)
+
+# promtool and prometheus from Debian's (or Ubuntu's) prometheus package, unpacked into
+# .cache once: apt-get download needs no installation and no root.
+$(PROMTOOL):
+	@mkdir -p $(CURDIR)/.cache/promtool
+	tmp=$$(mktemp -d) && (cd $$tmp && apt-get download prometheus) && dpkg -x $$tmp/prometheus_*.deb $(CURDIR)/.cache/promtool && rm -rf $$tmp
+	@test -x $@ && test -x $(PROMETHEUS)
 
 $(BIN)/staticcheck:
 	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
