@@ -70,7 +70,7 @@ test-operator: envtest-assets ## The tenant operator's suite on a real kube-apis
 	cd operators/tenant && KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) go test $(RACE) -count=1 $(TEST_FLAGS) ./...
 
 .PHONY: test
-test: fmt-check vet kafka-fetch envtest-assets delivery-test ## Vet and every module's tests (with -race): on kfake and a real Apache Kafka broker; the operator's on envtest.
+test: fmt-check vet fuzz kafka-fetch envtest-assets delivery-test ## Vet and every module's tests (with -race): on kfake and a real Apache Kafka broker; the operator's on envtest.
 	KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) L4L_REQUIRE_REAL_KAFKA=1 L4L_KAFKA_SCRIPT=$(KAFKA) $(KAFKA) run go test $(RACE) -count=1 $(TEST_FLAGS) $(PACKAGES)
 
 # Fuzzing budget per target: executions rather than seconds, because Go 1.26's fuzz

@@ -191,10 +191,7 @@ func checkDeployment(t *testing.T, d *unstructured.Unstructured) {
 
 // knownCollisions are OpenAPI paths two services both publish, so no router can send them
 // to both; each entry says what removes it. An entry whose path is gone fails the test.
-var knownCollisions = map[string]string{
-	"coaching /v1/tenants/{tenant}/sessions":      "plc publishes the same path; coaching renames its own to /coaching-sessions (branch wt/plans)",
-	"coaching /v1/tenants/{tenant}/sessions/{id}": "plc publishes the same path; coaching renames its own to /coaching-sessions (branch wt/plans)",
-}
+var knownCollisions = map[string]string{}
 
 // Every path of every service's OpenAPI document reaches that service, and only it,
 // through the Ingress (ingress-nginx regex semantics) and the HTTPRoute.
