@@ -101,21 +101,8 @@ lint: fmt-check vet $(BIN)/staticcheck ## gofmt, go vet and staticcheck.
 	$(BIN)/staticcheck $(PACKAGES)
 
 .PHONY: bench
-bench: ## Benchmarks, each beside its ceiling from the same run.
-	go run ./tools/bench
-	@echo; echo "Outbox relay (10,000 events) beside raw kafka-go on the same broker"
-	@go test -run '^$$' -bench 'RelayPublish|RawKafkaGoWrite' -benchtime 10000x github.com/l4l-platform/l4l/libs/events \
-	  | awk '/^Benchmark/ { name=$$1; sub(/-[0-9]+$$/, "", name); for (i=2; i<NF; i++) if ($$(i+1) == "events/s") rate[name]=$$i; print "  " $$0 } \
-	         END { if (rate["BenchmarkRawKafkaGoWrite"] > 0) printf "  ratio relay / raw kafka-go: %.3f (dev mode: every outbox update scans the FerretDB collection)\n", rate["BenchmarkRelayPublish"] / rate["BenchmarkRawKafkaGoWrite"] }'
-	@echo; echo "Recruitment: ranking a Kenya-sized intake (30,000 applications, 1,500 positions, 5 scorers; target < 1 s, < 500 MiB)"
-	@go test -run '^$$' -bench 'Rank' -benchtime 3x -benchmem github.com/l4l-platform/l4l/services/recruitment/internal/domain | grep '^Benchmark' | sed 's/^/  /'
-	@echo; echo "PLC: Rwanda's year (target < 200 ms), a country of $(PLC_SCHOOLS) schools (India: PLC_SCHOOLS=1500000, target < 60 s, < 4 GiB), a person's feed (p99 beside the raw driver's)"
-	@go test -run '^$$' -bench 'RwandaYear|Country' -benchtime 1x -benchmem -plc.schools=$(PLC_SCHOOLS) github.com/l4l-platform/l4l/services/plc | grep '^Benchmark' | sed 's/^/  /'
-	@go test -run '^$$' -bench 'PersonFeed' -benchtime 300x github.com/l4l-platform/l4l/services/plc | grep '^Benchmark' | sed 's/^/  /'
-	@echo; echo "Coaching: batch sync of 10,000 sessions, 8 clients, batches of 200, beside raw InsertMany (target >= 0.5)"
-	@go test -run '^$$' -bench 'BatchSync' -benchtime 1x github.com/l4l-platform/l4l/services/coaching/bench | grep '^Benchmark' | sed 's/^/  /'
-	@echo; echo "Accreditation: credential verification (public endpoint, in-process) beside a bare Ed25519 verify, 8 clients"
-	@go test -run '^$$' -bench 'Verification' -benchtime 1x -v github.com/l4l-platform/l4l/services/accreditation/bench | grep -E '^Benchmark|/s  p50|ratio' | sed 's/^ */  /'
+bench: ## One table of every benchmark, each beside its ceiling from the same run (BENCH_FLAGS: --quick, --only AREA, --json, --save-baseline).
+	go run ./tools/bench --plc-schools $(PLC_SCHOOLS) $(BENCH_FLAGS)
 
 .PHONY: delivery-test
 delivery-test: envtest-assets $(BIN)/helm $(PROMTOOL) $(BIN)/ko $(BIN)/crane ## Charts, alerts, dashboards, images (ko), skaffold: helm lint, schema, dry-run on a real kube-apiserver, promtool, a real Prometheus on the dev stack.

@@ -17,6 +17,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,63 +34,120 @@ import (
 )
 
 var (
-	duration    = flag.Duration("duration", 5*time.Second, "how long each load runs")
-	concurrency = flag.Int("concurrency", 16, "concurrent clients")
-	importRows  = flag.Int("import-rows", 30000, "schools in the import benchmark")
-	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the import benchmark to this file")
+	duration     = flag.Duration("duration", 5*time.Second, "how long each load runs")
+	concurrency  = flag.Int("concurrency", 16, "concurrent clients")
+	importRows   = flag.Int("import-rows", 30000, "schools in the import benchmark")
+	cpuProfile   = flag.String("cpuprofile", "", "write a CPU profile of the import benchmark to this file")
+	asJSON       = flag.Bool("json", false, "print the rows as JSON instead of a table")
+	only         = flag.String("only", "", "run only the rows whose area contains this (directory, events, recruitment, plc, coaching, accreditation, analytics)")
+	quick        = flag.Bool("quick", false, "smaller sizes, for a quick look (figures are not comparable with the baseline)")
+	baselinePath = flag.String("baseline", "bench/baseline.json", "the committed baseline each ratio is shown beside")
+	saveBaseline = flag.Bool("save-baseline", false, "write this run's rows to the baseline file")
+	plcSchools   = flag.Int("plc-schools", 150_000, "schools in the PLC country benchmark (India: 1500000)")
 )
 
 const tenant = "rw-gasabo"
 
 func main() {
 	flag.Parse()
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+	if *quick {
+		*duration, *importRows = 2*time.Second, 3000
+		if *plcSchools == 150_000 {
+			*plcSchools = 15_000
+		}
+	}
+	ctx := context.Background()
+	var rows []Row
+	if strings.Contains("directory", *only) {
+		fmt.Fprintln(os.Stderr, "directory: reads and CSV import on the dev stack")
+		dir, err := directoryRows()
+		if err != nil {
+			rows = append(rows, Row{Area: "directory", Measure: "reads and import", Error: err.Error()})
+		}
+		rows = append(rows, dir...)
+	}
+	// Rows measured by the same benchmark run share it.
+	type run struct {
+		res results
+		err error
+	}
+	runs := map[string]run{}
+	for _, b := range goBenches(*quick, *plcSchools) {
+		if !strings.Contains(b.area, *only) {
+			continue
+		}
+		key := strings.Join(append([]string{b.pkg, b.bench, b.benchtime}, b.args...), " ")
+		r, ok := runs[key]
+		if !ok {
+			r.res, r.err = runGoBench(ctx, b, os.Stderr)
+			runs[key] = r
+		}
+		rows = append(rows, b.row(r.res, r.err))
+	}
+	if err := compareWithBaseline(rows, *baselinePath); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: baseline:", err)
+	}
+	if *saveBaseline {
+		b, _ := json.MarshalIndent(rows, "", "  ")
+		if err := os.WriteFile(*baselinePath, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+	if *asJSON {
+		b, _ := json.MarshalIndent(rows, "", "  ")
+		fmt.Println(string(b))
+	} else {
+		fmt.Printf("\nl4l benchmarks: each figure beside its ceiling from the same run (GOMAXPROCS=%d, %d clients, %s per load)\n\n", runtimeProcs(), *concurrency, *duration)
+		printTable(os.Stdout, rows)
+	}
+	for _, r := range rows {
+		if r.Error != "" {
+			os.Exit(1)
+		}
 	}
 }
 
-func run() error {
+// directoryRows measures the directory's reads and CSV import on a fresh dev stack.
+func directoryRows() ([]Row, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dir, err := os.MkdirTemp("", "l4l-bench-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	stack, err := devstack.Start(ctx, devstack.Options{Dir: dir})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer stack.Close()
 
 	is := devissuer.New(devissuer.DefaultIssuer)
 	jwksURL, err := is.Serve(ctx, "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cfg, _ := config.FromEnv(directory.Name)
 	cfg.HTTPAddr, cfg.MongoURI, cfg.KafkaBrokers = "127.0.0.1:0", stack.MongoURI, stack.KafkaBrokers
 	cfg.OIDCIssuer, cfg.OIDCJWKSURL = devissuer.DefaultIssuer, jwksURL
 	svc, err := service.Start(ctx, directory.Definition, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tok, err := is.Token("bench", []string{"deo"}, "rw", tenant, "", time.Hour)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	api := client{base: svc.URL + "/v1/tenants/" + tenant, token: tok}
-
-	fmt.Printf("l4l benchmarks: %d clients, %s per load, GOMAXPROCS=%d\n\n", *concurrency, *duration, runtimeProcs())
 
 	// The reads run against a district-sized table (Rwanda: ~110 schools a district; we
 	// take 1,000), once the outbox relay has published its events and is idle.
 	if status, body, err := api.do("POST", "/imports/schools", "text/csv", schoolsCSV("READ", 1000)); err != nil || status != 200 {
-		return fmt.Errorf("seed: %d %s %v", status, body, err)
+		return nil, fmt.Errorf("seed: %d %s %v", status, body, err)
 	}
 	if err := waitOutboxEmpty(ctx, stack.MongoURI); err != nil {
-		return err
+		return nil, err
 	}
 
 	var page struct {
@@ -97,10 +155,10 @@ func run() error {
 	}
 	_, body, err := api.do("GET", "/schools?limit=50", "", nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := json.Unmarshal(body, &page); err != nil || len(page.Items) == 0 {
-		return fmt.Errorf("list: %s %v", body, err)
+		return nil, fmt.Errorf("list: %s %v", body, err)
 	}
 	ids := make([]string, len(page.Items))
 	for i, it := range page.Items {
@@ -109,11 +167,11 @@ func run() error {
 
 	bare, err := bareGin(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cl, err := mongox.Connect(stack.MongoURI)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer cl.Disconnect(context.Background())
 	coll := cl.Database(mongox.DBName(directory.Name, tenant)).Collection("schools")
@@ -126,24 +184,16 @@ func run() error {
 		load("directory GET /schools/{id}", func(i int) error { return get(api.base+"/schools/"+ids[i%len(ids)], tok) }),
 		load("directory GET /schools?limit=50", func(i int) error { return get(api.base+"/schools?limit=50", tok) }),
 	}
-	fmt.Println("HTTP and database")
-	for _, r := range results {
-		fmt.Printf("  %-44s %8.0f req/s  p50 %7s  p99 %7s  errors %d\n", r.name, r.rps, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors)
-	}
-	fmt.Printf("  ratio GET by id / raw FindOne:      %.2f  (target >= 0.70: %s)\n", results[2].rps/results[1].rps, verdict(results[2].rps/results[1].rps >= 0.7))
-	fmt.Printf("  ratio list of 50 / raw FindOne:     %.2f\n", results[3].rps/results[1].rps)
-	fmt.Printf("  ratio GET by id / bare gin:         %.4f  (the embedded database is the ceiling in dev mode)\n\n", results[2].rps/results[0].rps)
-
 	// The import last: its outbox keeps the relay (and the one dev-mode connection) busy.
 	csv := schoolsCSV("BENCH", *importRows)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	start := time.Now()
@@ -151,19 +201,27 @@ func run() error {
 	importTime := time.Since(start)
 	pprof.StopCPUProfile()
 	if err != nil || status != 200 {
-		return fmt.Errorf("import: %d %s %v", status, body, err)
+		return nil, fmt.Errorf("import: %d %s %v", status, body, err)
 	}
 	rawInsert, err := rawInsertMany(ctx, stack.MongoURI, *importRows)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	fmt.Println("CSV import")
-	fmt.Printf("  %-44s %8.0f rows/s  %6.2f s  (target < 10 s: %s)\n", fmt.Sprintf("import %d schools (API, validated)", *importRows),
-		float64(*importRows)/importTime.Seconds(), importTime.Seconds(), verdict(importTime < 10*time.Second))
-	fmt.Printf("  %-44s %8.0f rows/s  %6.2f s\n", "ceiling: raw InsertMany, same database", float64(*importRows)/rawInsert.Seconds(), rawInsert.Seconds())
-	fmt.Printf("  ratio %.2f\n\n", rawInsert.Seconds()/importTime.Seconds())
-
-	return nil
+	byID, list := results[2].rps/results[1].rps, results[3].rps/results[1].rps
+	ok := byID >= 0.7
+	importOK := importTime < 10*time.Second
+	return []Row{
+		{Area: "directory", Measure: "GET /schools/{id}, 1,000 schools", Figure: results[2].rps, Unit: "req/s",
+			Ceiling: results[1].rps, CeilingUnit: "req/s", CeilingName: "raw driver FindOne by _id", Ratio: byID, Target: ">= 0.70", Issue: 2, Met: &ok},
+		{Area: "directory", Measure: "GET /schools?limit=50", Figure: results[3].rps, Unit: "req/s",
+			Ceiling: results[1].rps, CeilingUnit: "req/s", CeilingName: "raw driver FindOne by _id", Ratio: list, Target: "reported"},
+		{Area: "directory", Measure: "GET /schools/{id} beside a bare gin handler", Figure: results[2].rps, Unit: "req/s",
+			Ceiling: results[0].rps, CeilingUnit: "req/s", CeilingName: "bare gin JSON handler", Ratio: results[2].rps / results[0].rps,
+			Target: "reported (the dev database is the ceiling)"},
+		{Area: "directory", Measure: fmt.Sprintf("CSV import of %d schools (validated)", *importRows), Figure: importTime.Seconds(), Unit: "s",
+			Ceiling: rawInsert.Seconds(), CeilingUnit: "s", CeilingName: "raw InsertMany", Ratio: rawInsert.Seconds() / importTime.Seconds(),
+			Target: "< 10 s", Issue: 2, Met: &importOK},
+	}, nil
 }
 
 // waitOutboxEmpty waits until no school holds unpublished events.
@@ -183,13 +241,6 @@ func waitOutboxEmpty(ctx context.Context, uri string) error {
 		time.Sleep(200 * time.Millisecond)
 	}
 	return fmt.Errorf("the outbox relay did not drain within 5 minutes")
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "NOT MET"
 }
 
 type client struct{ base, token string }

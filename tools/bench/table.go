@@ -49,7 +49,10 @@ type goBench struct {
 	ceilingName     string
 	// ratio, when set, is a metric the benchmark computes itself (the ceiling measured
 	// before and after, for instance); otherwise figure ÷ ceiling.
-	ratio  *metric
+	ratio *metric
+	// scale and unit, when set, show the figure in another unit (ns/op → s).
+	scale  float64
+	unit   string
 	target string
 	// met decides the target from the figure and the ratio.
 	met func(figure, ratio float64) bool
@@ -115,6 +118,9 @@ func (b goBench) row(res results, err error) Row {
 		return row
 	}
 	row.Figure = fig
+	if b.scale != 0 {
+		row.Figure, row.Unit = fig*b.scale, b.unit
+	}
 	if b.ceiling.bench != "" {
 		c, ok := res.get(b.ceiling)
 		if !ok {
