@@ -63,6 +63,8 @@ func TestImportRejectsBadFilesWhole(t *testing.T) {
 			[]string{"row 3, column unit", "row 4, column code"}},
 		{"not CSV content type", "code,name,unit\n", "application/json", 415, nil},
 		{"empty", "", "text/csv", 422, []string{"row 1"}},
+		// An unterminated quote once made the CSV reader panic (500); found by FuzzImportHeadTeachers.
+		{"unterminated quote", "code,name,unit\nA,One,Remera\n\"B,Two,Remera\n", "text/csv", 422, []string{"row 3"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
