@@ -1,0 +1,225 @@
+// Package store keeps analytics' facts: the latest event per (type, subject) of each
+// tenant, in its database l4l_analytics_<tenant>, collection facts. It also caches each
+// tenant's read model between writes.
+package store
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/l4l-platform/l4l/libs/mongox"
+	"github.com/l4l-platform/l4l/services/analytics/internal/domain"
+)
+
+// Facts is the collection of facts.
+const Facts = "facts"
+
+// Indexes: facts are only ever read whole per tenant or by _id.
+var Indexes = mongox.Indexes{}
+
+// fact is a fact as stored. Data stays the publisher's JSON, untouched: how facts count
+// is decided at query time, so changing a KPI's rule needs no rebuild.
+type fact struct {
+	Key     string    `bson:"_id"`
+	Type    string    `bson:"type"`
+	Subject string    `bson:"subject"`
+	EventID string    `bson:"event_id"`
+	Time    time.Time `bson:"time"`
+	Data    string    `bson:"data"`
+}
+
+func toDoc(f domain.Fact) fact {
+	return fact{Key: f.Key(), Type: f.Type, Subject: f.Subject, EventID: f.EventID, Time: f.Time.UTC().Truncate(time.Millisecond), Data: string(f.Data)}
+}
+
+func (d fact) domain() domain.Fact {
+	return domain.Fact{Type: d.Type, Subject: d.Subject, EventID: d.EventID, Time: d.Time.UTC(), Data: []byte(d.Data)}
+}
+
+// Store reads and writes facts.
+type Store struct {
+	Tenants *mongox.Tenants
+	// Loc gives a tenant's time zone, for the read model's dates.
+	Loc func(tenant string) *time.Location
+	// MaxAge bounds how long a cached model is used: another replica's consumers may have
+	// written since. Writes through this Store invalidate at once.
+	MaxAge time.Duration
+
+	mu    sync.Mutex
+	cache map[string]*cached
+}
+
+type cached struct {
+	model *domain.Model
+	at    time.Time
+	gen   uint64
+}
+
+
+func (s *Store) coll(ctx context.Context, tenant string) (*mongo.Collection, error) {
+	db, err := s.Tenants.DB(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return db.Collection(Facts), nil
+}
+
+// newerThan matches a stored fact that f supersedes (the order of domain.Fact.Newer).
+func newerThan(f fact) bson.D {
+	return bson.D{{Key: "_id", Value: f.Key}, {Key: "$or", Value: bson.A{
+		bson.D{{Key: "time", Value: bson.D{{Key: "$lt", Value: f.Time}}}},
+		bson.D{{Key: "time", Value: f.Time}, {Key: "event_id", Value: bson.D{{Key: "$lt", Value: f.EventID}}}},
+	}}}
+}
+
+// Put keeps f unless the store holds the same or a newer event of its type and subject:
+// a conditional replacement, then an insert when there was nothing to replace. Redelivered,
+// reordered and concurrent events therefore all end with the newest one kept.
+func (s *Store) Put(ctx context.Context, tenant string, f domain.Fact) (bool, error) {
+	c, err := s.coll(ctx, tenant)
+	if err != nil {
+		return false, err
+	}
+	changed, err := put(ctx, c, toDoc(f))
+	if changed {
+		s.invalidate(tenant)
+	}
+	return changed, err
+}
+
+func put(ctx context.Context, c *mongo.Collection, d fact) (bool, error) {
+	res, err := c.ReplaceOne(ctx, newerThan(d), d)
+	if err != nil {
+		return false, mongox.Err(err, "fact")
+	}
+	if res.MatchedCount > 0 {
+		return true, nil
+	}
+	if _, err := c.InsertOne(ctx, d); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return false, nil // the same or a newer event is kept already
+		}
+		return false, mongox.Err(err, "fact")
+	}
+	return true, nil
+}
+
+// All reads every fact of a tenant.
+func (s *Store) All(ctx context.Context, tenant string) ([]domain.Fact, error) {
+	c, err := s.coll(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := c.Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, mongox.Err(err, "facts")
+	}
+	var docs []fact
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, mongox.Err(err, "facts")
+	}
+	out := make([]domain.Fact, len(docs))
+	for i, d := range docs {
+		out[i] = d.domain()
+	}
+	return out, nil
+}
+
+// Replace makes the tenant's facts exactly facts (a rebuild): newer facts are written,
+// facts the replay did not produce are deleted, and what a live consumer wrote meanwhile
+// that is newer still wins (the conditional write). progress is told each fact written.
+func (s *Store) Replace(ctx context.Context, tenant string, facts map[string]domain.Fact, progress func()) error {
+	c, err := s.coll(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	defer s.invalidate(tenant)
+	for _, f := range facts {
+		if _, err := put(ctx, c, toDoc(f)); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress()
+		}
+	}
+	cur, err := c.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return mongox.Err(err, "facts")
+	}
+	var ids []struct {
+		Key string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &ids); err != nil {
+		return mongox.Err(err, "facts")
+	}
+	var stale bson.A
+	for _, id := range ids {
+		if _, ok := facts[id.Key]; !ok {
+			stale = append(stale, id.Key)
+		}
+	}
+	if len(stale) > 0 {
+		if _, err := c.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: stale}}}}); err != nil {
+			return mongox.Err(err, "facts")
+		}
+	}
+	return nil
+}
+
+// Model is the tenant's read model, from the cache while no write happened and it is
+// younger than MaxAge.
+func (s *Store) Model(ctx context.Context, tenant string) (*domain.Model, error) {
+	s.mu.Lock()
+	if s.cache == nil {
+		s.cache = map[string]*cached{}
+	}
+	c := s.cache[tenant]
+	if c == nil {
+		c = &cached{}
+		s.cache[tenant] = c
+	}
+	if c.model != nil && time.Since(c.at) < s.MaxAge {
+		m := c.model
+		s.mu.Unlock()
+		return m, nil
+	}
+	gen := c.gen
+	s.mu.Unlock()
+
+	facts, err := s.All(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	loc := time.UTC
+	if s.Loc != nil {
+		loc = s.Loc(tenant)
+	}
+	m := domain.Build(facts, loc)
+
+	s.mu.Lock()
+	if c.gen == gen { // no write since we started reading
+		c.model, c.at = m, time.Now()
+	}
+	s.mu.Unlock()
+	return m, nil
+}
+
+func (s *Store) invalidate(tenant string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cache == nil {
+		s.cache = map[string]*cached{}
+	}
+	c := s.cache[tenant]
+	if c == nil {
+		c = &cached{}
+		s.cache[tenant] = c
+	}
+	c.gen++
+	c.model = nil
+}
