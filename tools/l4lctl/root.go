@@ -21,7 +21,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newDevCmd(), newTokenCmd(), newImportCmd())
+	root.AddCommand(newDevCmd(), newTokenCmd(), newImportCmd(), newAnalyticsCmd())
 	return root
 }
 
