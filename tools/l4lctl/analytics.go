@@ -70,7 +70,46 @@ L4L_MONGO_URI; the dev stack's loopback ports).`,
 	f.StringVar(&tenant, "tenant", "", "rebuild one tenant (e.g. rw-gasabo); default every tenant")
 	f.StringVar(&brokers, "brokers", "", "Kafka bootstrap brokers, comma-separated (default $L4L_KAFKA_BROKERS)")
 	f.StringVar(&mongoURI, "mongo-uri", "", "analytics' MongoDB (default $L4L_MONGO_URI)")
-	cmd.AddCommand(rebuild)
+	cmd.AddCommand(rebuild, newDashboardCmd())
+	return cmd
+}
+
+// newDashboardCmd prints the dashboard's URL with a dev token in its fragment: the
+// "no login in dev mode" path (with a real identity provider, integrators put the token
+// there the same way).
+func newDashboardCmd() *cobra.Command {
+	var scope, unit, url, dir string
+	cmd := &cobra.Command{
+		Use:     "dashboard",
+		Short:   "Print the analytics dashboard's URL for a district or a country, with a dev token",
+		Example: "  l4lctl analytics dashboard --scope rw-gasabo\n  l4lctl analytics dashboard --scope rw            # the national roll-up\n  l4lctl analytics dashboard --scope rw-gasabo --unit rw-gasabo-remera   # an SEO's view",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o := tokenOptions{subject: "l4lctl-dashboard", ttl: devTokenTTL, dir: dir, unit: unit}
+			fragment := ""
+			switch {
+			case strings.Contains(scope, "-") && unit != "":
+				o.roles, o.tenant, fragment = []string{"seo"}, scope, "tenant="+scope
+			case strings.Contains(scope, "-"):
+				o.roles, o.tenant, fragment = []string{"deo"}, scope, "tenant="+scope
+			case scope != "":
+				o.roles, o.country, fragment = []string{"analyst"}, scope, "country="+scope
+			default:
+				return fmt.Errorf("--scope is required: a tenant (rw-gasabo) or a country (rw)")
+			}
+			tok, err := mintToken(o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s/dashboard#%s&token=%s\n", strings.TrimRight(url, "/"), fragment, tok)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&scope, "scope", "", "a tenant (rw-gasabo: a DEO's view) or a country (rw: a national analyst's view)")
+	f.StringVar(&unit, "unit", "", "narrow a tenant's view to a unit (an SEO's sector)")
+	f.StringVar(&url, "url", "http://127.0.0.1:8086", "the analytics service's base URL")
+	f.StringVar(&dir, "dir", defaultDir, "where the dev issuer's key is kept")
 	return cmd
 }
 
