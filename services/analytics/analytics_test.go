@@ -292,11 +292,11 @@ func TestKPIsOfAFixtureDistrict(t *testing.T) {
 	t.Run("bad queries are 400s naming the parameter", func(t *testing.T) {
 		for path, fields := range map[string][]string{
 			base + "period=week&at=15-10-2026&series=0&breakdown=district": {"period", "at", "series", "breakdown"},
-			base + "format=xml":                          {"format"},
-			base + "period=term&at=2025-01-01":           {"at"}, // before the profile's calendar
-			base[:len(base)-1] + "/league?key=nope":      {"key"},
-			base[:len(base)-1] + "/league?series=2":      {"series"},
-			"/v1/countries/rw/kpis?breakdown=sector":     {"breakdown"},
+			base + "format=xml":                      {"format"},
+			base + "period=term&at=2025-01-01":       {"at"}, // before the profile's calendar
+			base[:len(base)-1] + "/league?key=nope":  {"key"},
+			base[:len(base)-1] + "/league?series=2":  {"series"},
+			"/v1/countries/rw/kpis?breakdown=sector": {"breakdown"},
 		} {
 			tok := deo
 			if strings.HasPrefix(path, "/v1/countries") {

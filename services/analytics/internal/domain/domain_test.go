@@ -163,11 +163,11 @@ func TestKPIsOfTheFixtureDistrict(t *testing.T) {
 	t.Run("a sector", func(t *testing.T) {
 		got := domain.Compute(m, domain.DefaultRules(x, fixture.Tenant), october, today, fixture.Remera)
 		check(t, got, []want{
-			{"ht_meeting_all_standards", 1, 2, 50},     // h1 of h1, h2
-			{"plc_active", 1, 1, 1},                    // gR (the district PLC is not Remera's)
-			{"plc_attendance_rate", 3, 4, 75},          // p2 only
-			{"ht_collaborating_regularly", 1, 2, 50},   // h1
-			{"sectors_with_active_lll", 1, 1, 100},     // Remera has l1
+			{"ht_meeting_all_standards", 1, 2, 50},   // h1 of h1, h2
+			{"plc_active", 1, 1, 1},                  // gR (the district PLC is not Remera's)
+			{"plc_attendance_rate", 3, 4, 75},        // p2 only
+			{"ht_collaborating_regularly", 1, 2, 50}, // h1
+			{"sectors_with_active_lll", 1, 1, 100},   // Remera has l1
 			{"teachers_meeting_english_benchmark", 1, 2, 50},
 			{"teachers_meeting_maths_benchmark", 0, 1, 0}, // t1 at s1; t3 is in Kacyiru
 		})
@@ -202,9 +202,9 @@ func TestNationalRollUpSumsParts(t *testing.T) {
 	g := domain.Compute(domain.Build(fold(t, fixture.District()), x.Location()), domain.DefaultRules(x, fixture.Tenant), october, today, "")
 	k := domain.Compute(domain.Build(fold(t, fixture.OtherDistrict()), x.Location()), domain.DefaultRules(x, fixture.Other), october, today, "")
 	check(t, domain.Sum(g, k), []want{
-		{"ht_meeting_all_standards", 3, 4, 75},   // (2+1)/(3+1), not the mean of 66.7 and 100
-		{"sectors_with_active_lll", 1, 25, 4},     // Kicukiro's 10 sectors join Gasabo's 15
-		{"median_days_to_award", 2, 0, 267.5},     // pooled samples
+		{"ht_meeting_all_standards", 3, 4, 75}, // (2+1)/(3+1), not the mean of 66.7 and 100
+		{"sectors_with_active_lll", 1, 25, 4},  // Kicukiro's 10 sectors join Gasabo's 15
+		{"median_days_to_award", 2, 0, 267.5},  // pooled samples
 		{"caseload_mean", 3, 2, 1.5},
 	})
 }

@@ -238,7 +238,7 @@ func Compute(m *Model, r Rules, p Period, today string, scope Scope) []Value {
 
 	// Leadership standards: each head teacher's latest rating per area up to the as-of date.
 	latest := map[string]map[string]AreaRating{} // person → area → rating
-	for _, rt := range m.Ratings {                // sorted oldest first
+	for _, rt := range m.Ratings {               // sorted oldest first
 		if rt.Date > asOf {
 			continue
 		}

@@ -134,17 +134,17 @@ type Enrolment struct {
 
 // Model is a tenant's read model: everything the KPIs need, folded from its facts.
 type Model struct {
-	Schools         map[string]School
-	Assignments     []Assignment
-	Ratings         []Rating
-	Observations    []Observation
-	Relationships   []Relationship
-	Sessions        []CoachingSession
-	Groups          map[string]Group
-	PLCSessions     []PLCSession
-	Applications    map[string]*Application
-	Steps           []Step
-	Enrolments      map[string]*Enrolment
+	Schools       map[string]School
+	Assignments   []Assignment
+	Ratings       []Rating
+	Observations  []Observation
+	Relationships []Relationship
+	Sessions      []CoachingSession
+	Groups        map[string]Group
+	PLCSessions   []PLCSession
+	Applications  map[string]*Application
+	Steps         []Step
+	Enrolments    map[string]*Enrolment
 	// Parked counts facts that name a school the directory has not announced (yet).
 	// They are kept, not dropped, and count as soon as the school arrives.
 	Parked int
@@ -168,13 +168,13 @@ const (
 	RelationshipEnded   = "org.l4l.coaching.relationship.ended.v1"
 	SessionLogged       = "org.l4l.coaching.session.logged.v1"
 
-	GroupFormed     = "org.l4l.plc.group.formed.v1"
-	GroupChanged    = "org.l4l.plc.group.changed.v1"
-	PLCHeld         = "org.l4l.plc.session.held.v1"
-	PLCNotHeld      = "org.l4l.plc.session.not_held.v1"
-	PLCCancelled    = "org.l4l.plc.session.cancelled.v1"
-	ActionCreated   = "org.l4l.plc.action.created.v1"
-	ActionUpdated   = "org.l4l.plc.action.updated.v1"
+	GroupFormed   = "org.l4l.plc.group.formed.v1"
+	GroupChanged  = "org.l4l.plc.group.changed.v1"
+	PLCHeld       = "org.l4l.plc.session.held.v1"
+	PLCNotHeld    = "org.l4l.plc.session.not_held.v1"
+	PLCCancelled  = "org.l4l.plc.session.cancelled.v1"
+	ActionCreated = "org.l4l.plc.action.created.v1"
+	ActionUpdated = "org.l4l.plc.action.updated.v1"
 
 	ApplicationSubmitted = "org.l4l.recruitment.application.submitted.v1"
 	ApplicationScreened  = "org.l4l.recruitment.application.screened.v1"
@@ -207,9 +207,9 @@ func Reads(typ string) bool { return slices.Contains(Read, typ) }
 // dead-letters an event without them rather than keep a fact that can never count.
 var Required = map[string][]string{
 	SchoolCreated: {"school_id", "unit"}, SchoolUpdated: {"school_id", "unit"}, SchoolDeleted: {"school_id"},
-	RoleAssigned: {"assignment_id", "person_id", "role", "unit", "start_date"},
-	RoleUpdated:  {"assignment_id", "person_id", "role", "unit", "start_date"},
-	RoleRemoved:  {"assignment_id"},
+	RoleAssigned:        {"assignment_id", "person_id", "role", "unit", "start_date"},
+	RoleUpdated:         {"assignment_id", "person_id", "role", "unit", "start_date"},
+	RoleRemoved:         {"assignment_id"},
 	RatingRecorded:      {"head_teacher_id", "school_id", "date", "areas"},
 	ObservationRecorded: {"teacher_id", "school_id", "date", "subject", "benchmark_met"},
 	RelationshipStarted: {"coach_id", "coachee_id", "coachee_role", "unit", "start_date"},
@@ -220,7 +220,7 @@ var Required = map[string][]string{
 	ApplicationSubmitted: {"application_id", "person_id", "unit"},
 	ApplicationScreened:  {"application_id", "eligible"},
 	OfferMade:            {"unit"}, LeaderAppointed: {"unit"}, LeaderInducted: {"unit"},
-	EnrolmentCreated:     {"person_id"},
+	EnrolmentCreated: {"person_id"},
 }
 
 // Check reports the first required field a fact's data lacks ("" when it is usable), or

@@ -60,7 +60,6 @@ type cached struct {
 	gen   uint64
 }
 
-
 func (s *Store) coll(ctx context.Context, tenant string) (*mongo.Collection, error) {
 	db, err := s.Tenants.DB(ctx, tenant)
 	if err != nil {
