@@ -244,6 +244,7 @@ func Rebuild(ctx context.Context, cfg config.Service, opts RebuildOptions) (Rebu
 	}
 	defer func() { _ = client.Disconnect(context.WithoutCancel(ctx)) }()
 	st := newStore(mongox.NewTenants(client, Name, store.Indexes), profiles)
+	began := time.Now()
 	rep, err := Replay(ctx, profiles, opts.ReplayOptions)
 	if err != nil {
 		return RebuildResult{}, err
@@ -262,7 +263,7 @@ func Rebuild(ctx context.Context, cfg config.Service, opts RebuildOptions) (Rebu
 	}
 	done := 0
 	for _, t := range tenants {
-		err := st.Replace(ctx, t, rep.facts[t], func() {
+		err := st.Replace(ctx, t, rep.facts[t], began, func() {
 			done++
 			if opts.Written != nil {
 				opts.Written(done, res.Facts)

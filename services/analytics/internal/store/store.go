@@ -31,10 +31,14 @@ type fact struct {
 	EventID string    `bson:"event_id"`
 	Time    time.Time `bson:"time"`
 	Data    string    `bson:"data"`
+	// WrittenAt is when this replica stored the fact: a rebuild keeps facts written
+	// after its replay began even if the replay did not see their events.
+	WrittenAt time.Time `bson:"written_at"`
 }
 
 func toDoc(f domain.Fact) fact {
-	return fact{Key: f.Key(), Type: f.Type, Subject: f.Subject, EventID: f.EventID, Time: f.Time.UTC().Truncate(time.Millisecond), Data: string(f.Data)}
+	return fact{Key: f.Key(), Type: f.Type, Subject: f.Subject, EventID: f.EventID, Time: f.Time.UTC().Truncate(time.Millisecond), Data: string(f.Data),
+		WrittenAt: time.Now().UTC().Truncate(time.Millisecond)}
 }
 
 func (d fact) domain() domain.Fact {
@@ -92,20 +96,26 @@ func (s *Store) Put(ctx context.Context, tenant string, f domain.Fact) (bool, er
 }
 
 func put(ctx context.Context, c *mongo.Collection, d fact) (bool, error) {
-	res, err := c.ReplaceOne(ctx, newerThan(d), d)
-	if err != nil {
-		return false, mongox.Err(err, "fact")
-	}
-	if res.MatchedCount > 0 {
-		return true, nil
-	}
-	if _, err := c.InsertOne(ctx, d); err != nil {
-		if mongo.IsDuplicateKeyError(err) {
-			return false, nil // the same or a newer event is kept already
+	// Twice at most: an insert that meets a duplicate key lost a race with a writer that
+	// inserted first, possibly an older version; the second conditional replacement
+	// decides against what that writer stored.
+	for range 2 {
+		res, err := c.ReplaceOne(ctx, newerThan(d), d)
+		if err != nil {
+			return false, mongox.Err(err, "fact")
 		}
-		return false, mongox.Err(err, "fact")
+		if res.MatchedCount > 0 {
+			return true, nil
+		}
+		_, err = c.InsertOne(ctx, d)
+		if err == nil {
+			return true, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return false, mongox.Err(err, "fact")
+		}
 	}
-	return true, nil
+	return false, nil // the same or a newer event is kept already
 }
 
 // All reads every fact of a tenant.
@@ -129,38 +139,82 @@ func (s *Store) All(ctx context.Context, tenant string) ([]domain.Fact, error) {
 	return out, nil
 }
 
-// Replace makes the tenant's facts exactly facts (a rebuild): newer facts are written,
-// facts the replay did not produce are deleted, and what a live consumer wrote meanwhile
-// that is newer still wins (the conditional write). progress is told each fact written.
-func (s *Store) Replace(ctx context.Context, tenant string, facts map[string]domain.Fact, progress func()) error {
+// Replace makes the tenant's facts exactly facts (a rebuild): missing facts are inserted
+// in bulk, stored ones the replay has a newer version of are replaced, facts the replay
+// did not produce, and that were written before since (when the replay began), are
+// deleted. What a live consumer writes meanwhile that is newer still
+// wins (every replacement is conditional, and an insert that meets a key a consumer just
+// wrote falls back to the conditional replacement). progress is told each fact done.
+func (s *Store) Replace(ctx context.Context, tenant string, facts map[string]domain.Fact, since time.Time, progress func()) error {
 	c, err := s.coll(ctx, tenant)
 	if err != nil {
 		return err
 	}
 	defer s.invalidate(tenant)
-	for _, f := range facts {
-		if _, err := put(ctx, c, toDoc(f)); err != nil {
-			return err
-		}
-		if progress != nil {
-			progress()
-		}
-	}
-	cur, err := c.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	cur, err := c.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "time", Value: 1}, {Key: "event_id", Value: 1}, {Key: "written_at", Value: 1}}))
 	if err != nil {
 		return mongox.Err(err, "facts")
 	}
-	var ids []struct {
-		Key string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &ids); err != nil {
+	var stored []fact
+	if err := cur.All(ctx, &stored); err != nil {
 		return mongox.Err(err, "facts")
 	}
+	have := make(map[string]domain.Fact, len(stored))
 	var stale bson.A
-	for _, id := range ids {
-		if _, ok := facts[id.Key]; !ok {
-			stale = append(stale, id.Key)
+	for _, d := range stored {
+		have[d.Key] = d.domain()
+		if _, ok := facts[d.Key]; !ok && d.WrittenAt.Before(since) {
+			stale = append(stale, d.Key)
 		}
+	}
+	done := func(n int) {
+		for range n {
+			if progress != nil {
+				progress()
+			}
+		}
+	}
+	var batch []any
+	var batchKeys []string
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		_, err := c.InsertMany(ctx, batch, options.InsertMany().SetOrdered(false))
+		if err != nil && !mongo.IsDuplicateKeyError(err) {
+			return mongox.Err(err, "facts")
+		}
+		if err != nil { // some keys were written meanwhile: decide those one by one
+			for _, k := range batchKeys {
+				if _, err := put(ctx, c, toDoc(facts[k])); err != nil {
+					return err
+				}
+			}
+		}
+		done(len(batch))
+		batch, batchKeys = batch[:0], batchKeys[:0]
+		return nil
+	}
+	for k, f := range facts {
+		old, ok := have[k]
+		switch {
+		case !ok:
+			batch, batchKeys = append(batch, toDoc(f)), append(batchKeys, k)
+			if len(batch) == 1000 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			continue
+		case f.Newer(old):
+			if _, err := put(ctx, c, toDoc(f)); err != nil {
+				return err
+			}
+		}
+		done(1)
+	}
+	if err := flush(); err != nil {
+		return err
 	}
 	if len(stale) > 0 {
 		if _, err := c.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: stale}}}}); err != nil {
