@@ -5,6 +5,8 @@ package store
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -50,18 +52,27 @@ type Store struct {
 	Tenants *mongox.Tenants
 	// Loc gives a tenant's time zone, for the read model's dates.
 	Loc func(tenant string) *time.Location
-	// MaxAge bounds how long a cached model is used: another replica's consumers may have
-	// written since. Writes through this Store invalidate at once.
+	// MaxAge is how often a tenant's facts are read again from the database in the
+	// background: another replica's consumers (or a rebuild) may have written meanwhile.
+	// Writes through this Store reach the cached facts at once.
 	MaxAge time.Duration
 
 	mu    sync.Mutex
 	cache map[string]*cached
 }
 
+// cached is a tenant's facts held in memory and the model built from them. Queries never
+// wait for the database once the facts are loaded: a stale copy is served while a
+// background reload runs, and a write through this Store updates the copy directly.
 type cached struct {
-	model *domain.Model
-	at    time.Time
-	gen   uint64
+	ready      chan struct{} // closed once the first load finished
+	loadErr    error
+	facts      map[string]domain.Fact
+	model      *domain.Model // nil when facts changed since it was built
+	loadedAt   time.Time
+	refreshing bool
+	// during holds the writes made while a reload runs, re-applied on its result.
+	during map[string]domain.Fact
 }
 
 func (s *Store) coll(ctx context.Context, tenant string) (*mongo.Collection, error) {
@@ -90,7 +101,7 @@ func (s *Store) Put(ctx context.Context, tenant string, f domain.Fact) (bool, er
 	}
 	changed, err := put(ctx, c, toDoc(f))
 	if changed {
-		s.invalidate(tenant)
+		s.remember(tenant, f)
 	}
 	return changed, err
 }
@@ -150,7 +161,7 @@ func (s *Store) Replace(ctx context.Context, tenant string, facts map[string]dom
 	if err != nil {
 		return err
 	}
-	defer s.invalidate(tenant)
+	defer s.forget(tenant)
 	cur, err := c.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "time", Value: 1}, {Key: "event_id", Value: 1}, {Key: "written_at", Value: 1}}))
 	if err != nil {
 		return mongox.Err(err, "facts")
@@ -224,55 +235,114 @@ func (s *Store) Replace(ctx context.Context, tenant string, facts map[string]dom
 	return nil
 }
 
-// Model is the tenant's read model, from the cache while no write happened and it is
-// younger than MaxAge.
+// Model is the tenant's read model, built from the cached facts (loaded on first use;
+// reloaded in the background once older than MaxAge).
 func (s *Store) Model(ctx context.Context, tenant string) (*domain.Model, error) {
 	s.mu.Lock()
 	if s.cache == nil {
 		s.cache = map[string]*cached{}
 	}
-	c := s.cache[tenant]
-	if c == nil {
-		c = &cached{}
+	c, ok := s.cache[tenant]
+	if !ok {
+		c = &cached{ready: make(chan struct{}), during: map[string]domain.Fact{}}
 		s.cache[tenant] = c
-	}
-	if c.model != nil && time.Since(c.at) < s.MaxAge {
-		m := c.model
 		s.mu.Unlock()
-		return m, nil
+		facts, err := s.load(ctx, tenant)
+		s.mu.Lock()
+		if err != nil {
+			c.loadErr = err
+			delete(s.cache, tenant) // the next query tries again
+		} else {
+			c.adopt(facts)
+		}
+		close(c.ready)
 	}
-	gen := c.gen
 	s.mu.Unlock()
+	select {
+	case <-c.ready:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.loadErr != nil {
+		return nil, c.loadErr
+	}
+	if time.Since(c.loadedAt) > s.MaxAge && !c.refreshing {
+		c.refreshing, c.during = true, map[string]domain.Fact{}
+		go s.reload(tenant, c)
+	}
+	if c.model == nil {
+		c.model = domain.Build(slices.Collect(maps.Values(c.facts)), s.loc(tenant))
+	}
+	return c.model, nil
+}
 
-	facts, err := s.All(ctx, tenant)
+func (s *Store) loc(tenant string) *time.Location {
+	if s.Loc != nil {
+		return s.Loc(tenant)
+	}
+	return time.UTC
+}
+
+func (s *Store) load(ctx context.Context, tenant string) (map[string]domain.Fact, error) {
+	all, err := s.All(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
-	loc := time.UTC
-	if s.Loc != nil {
-		loc = s.Loc(tenant)
+	out := make(map[string]domain.Fact, len(all))
+	for _, f := range all {
+		out[f.Key()] = f
 	}
-	m := domain.Build(facts, loc)
-
-	s.mu.Lock()
-	if c.gen == gen { // no write since we started reading
-		c.model, c.at = m, time.Now()
-	}
-	s.mu.Unlock()
-	return m, nil
+	return out, nil
 }
 
-func (s *Store) invalidate(tenant string) {
+func (s *Store) reload(tenant string, c *cached) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	facts, err := s.load(ctx, tenant)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cache == nil {
-		s.cache = map[string]*cached{}
+	c.refreshing = false
+	if err != nil {
+		return // keep serving what we have; the next query tries again
 	}
-	c := s.cache[tenant]
-	if c == nil {
-		c = &cached{}
-		s.cache[tenant] = c
+	c.adopt(facts)
+}
+
+// adopt makes freshly loaded facts current, with the writes made while they were read.
+func (c *cached) adopt(facts map[string]domain.Fact) {
+	for k, f := range c.during {
+		if old, ok := facts[k]; !ok || f.Newer(old) {
+			facts[k] = f
+		}
 	}
-	c.gen++
-	c.model = nil
+	c.facts, c.model, c.loadedAt, c.during = facts, nil, time.Now(), nil
+}
+
+// remember applies a write to the cached facts.
+func (s *Store) remember(tenant string, f domain.Fact) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.cache[tenant]
+	if !ok {
+		return // not loaded: the first query reads it
+	}
+	if c.during != nil { // a load is running: it may have read past this write
+		c.during[f.Key()] = f
+	}
+	if c.facts == nil {
+		return
+	}
+	if old, ok := c.facts[f.Key()]; !ok || f.Newer(old) {
+		c.facts[f.Key()] = f
+		c.model = nil
+	}
+}
+
+// forget drops a tenant's cached facts (after a rebuild through this Store).
+func (s *Store) forget(tenant string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.cache, tenant)
 }
