@@ -35,9 +35,10 @@ var OpenAPI []byte
 
 func now() time.Time { return time.Now().UTC() }
 
-// CacheAge is how long a tenant's read model is reused when no write went through this
-// replica: another replica's consumers may have written meanwhile.
-const CacheAge = 5 * time.Second
+// CacheAge is how often a tenant's facts are read again from the database in the
+// background: what another replica's consumers or a rebuild wrote shows within it
+// (writes through this replica show at once).
+const CacheAge = 15 * time.Second
 
 // stores gives the routes, the consumers and the gauges of one running service the same
 // store, so that a consumer's write invalidates the model the routes cached.

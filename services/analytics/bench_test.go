@@ -247,7 +247,14 @@ func BenchmarkCountryKPIs(b *testing.B) {
 	analyst := env.Token([]string{"analyst"}, "rw", "")
 	req, _ := http.NewRequest("GET", env.URL+"/v1/countries/rw/kpis?period=term&at=2026-10-15", nil)
 	req.Header.Set("Authorization", "Bearer "+analyst)
-	coll := env.Svc.Deps.Mongo.Database(mongox.DBName(analytics.Name, tenants[0])).Collection(store.Facts)
+	// The ceiling's own client, as an integrator's reader would have: the service's single
+	// dev-mode connection is busy with its own work.
+	client, err := mongox.Connect(env.Stack.MongoURI)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = client.Disconnect(ctx) }()
+	coll := client.Database(mongox.DBName(analytics.Name, tenants[0])).Collection(store.Facts)
 	var one struct {
 		ID string `bson:"_id"`
 	}

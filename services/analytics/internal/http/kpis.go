@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -124,11 +125,11 @@ func (a *API) tenantKPIs(c *gin.Context) error {
 		rep.Scope = t.Code
 	}
 	for _, p := range q.periods {
-		rep.Periods = append(rep.Periods, PeriodKPIs{Period: p, AsOf: p.AsOf(q.today), KPIs: domain.Compute(m, rules, p, q.today, scope)})
+		rep.Periods = append(rep.Periods, PeriodKPIs{Period: p, AsOf: p.AsOf(q.today), KPIs: a.memo.compute(m, rules, p, q.today, scope)})
 	}
 	last := q.periods[len(q.periods)-1]
 	for _, u := range breakdownUnits(m, t.Profile, t.Code, q.breakdown, scope) {
-		rep.Breakdown = append(rep.Breakdown, UnitKPIs{Unit: u, KPIs: domain.Compute(m, rules, last, q.today, domain.Scope(u))})
+		rep.Breakdown = append(rep.Breakdown, UnitKPIs{Unit: u, KPIs: a.memo.compute(m, rules, last, q.today, domain.Scope(u))})
 	}
 	return respond(c, q, rep)
 }
@@ -200,7 +201,7 @@ func (a *API) league(c *gin.Context) error {
 	rules := domain.DefaultRules(t.Profile, t.Code)
 	out := League{Tenant: t.Code, Key: key, Name: defs[i].Name, Unit: defs[i].Unit, Period: p, AsOf: p.AsOf(q.today), Rows: []LeagueRow{}}
 	for _, u := range breakdownUnits(m, t.Profile, t.Code, "sector", domain.Scope(auth.From(c).Unit)) {
-		v := domain.Compute(m, rules, p, q.today, domain.Scope(u))[i]
+		v := a.memo.compute(m, rules, p, q.today, domain.Scope(u))[i]
 		out.Rows = append(out.Rows, LeagueRow{Unit: u, Value: v.Value, Numerator: v.Numerator, Denominator: v.Denominator})
 	}
 	slices.SortStableFunc(out.Rows, func(a, b LeagueRow) int {
@@ -266,7 +267,7 @@ func (a *API) countryKPIs(c *gin.Context) error {
 		rep.ParkedFacts += m.Parked
 		rules := domain.DefaultRules(x, u.Code)
 		for i, per := range q.periods {
-			perTenant[i] = append(perTenant[i], domain.Compute(m, rules, per, q.today, ""))
+			perTenant[i] = append(perTenant[i], a.memo.compute(m, rules, per, q.today, ""))
 		}
 	}
 	for i, per := range q.periods {
@@ -279,6 +280,43 @@ func (a *API) countryKPIs(c *gin.Context) error {
 		}
 	}
 	return respond(c, q, rep)
+}
+
+// memo keeps computed KPIs per model, period and scope. A model is replaced, never
+// changed, when its facts change, so its pointer is a complete cache key: the national
+// roll-up asks 30 districts the same question and mostly finds the answer here.
+type memo struct {
+	mu   sync.Mutex
+	vals map[memoKey][]domain.Value
+}
+
+type memoKey struct {
+	model  *domain.Model
+	tenant string
+	period domain.Period
+	today  string
+	scope  domain.Scope
+}
+
+// memoSize bounds the memo; when full it starts again (models change anyway).
+const memoSize = 4096
+
+func (m *memo) compute(model *domain.Model, rules domain.Rules, p domain.Period, today string, scope domain.Scope) []domain.Value {
+	k := memoKey{model, rules.Tenant, p, p.AsOf(today), scope}
+	m.mu.Lock()
+	v, ok := m.vals[k]
+	m.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = domain.Compute(model, rules, p, today, scope)
+	m.mu.Lock()
+	if m.vals == nil || len(m.vals) >= memoSize {
+		m.vals = map[memoKey][]domain.Value{}
+	}
+	m.vals[k] = v
+	m.mu.Unlock()
+	return v
 }
 
 func respond(c *gin.Context, q query, rep Report) error {

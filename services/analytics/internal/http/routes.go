@@ -31,6 +31,8 @@ type API struct {
 	Store    *store.Store
 	Profiles *profile.Registry
 	Now      func() time.Time
+
+	memo memo
 }
 
 //go:embed dashboard.html
