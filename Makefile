@@ -11,6 +11,7 @@ PACKAGES = $(shell go list -m -f '{{.Path}}/...')
 RACE ?= -race
 TEST_FLAGS ?=
 PLC_SCHOOLS ?= 150000
+ANALYTICS_EVENTS ?= 1000000
 # The Apache Kafka broker the tests run against too (docs/kafka.md).
 KAFKA := $(CURDIR)/tools/kafka/kafka.sh
 
@@ -92,6 +93,9 @@ bench: ## Benchmarks, each beside its ceiling from the same run.
 	@go test -run '^$$' -bench 'PersonFeed' -benchtime 300x github.com/l4l-platform/l4l/services/plc | grep '^Benchmark' | sed 's/^/  /'
 	@echo; echo "Coaching: batch sync of 10,000 sessions, 8 clients, batches of 200, beside raw InsertMany (target >= 0.5)"
 	@go test -run '^$$' -bench 'BatchSync' -benchtime 1x github.com/l4l-platform/l4l/services/coaching/bench | grep '^Benchmark' | sed 's/^/  /'
+	@echo; echo "Analytics: rebuild replaying $(ANALYTICS_EVENTS) events beside raw kafka-go reading the same partitions (ratio, target >= 0.25), peak heap, then with the dev database's writes; Rwanda's national KPIs over 30 districts, p99 beside a raw FindOne"
+	@go test -run '^$$' -bench 'Rebuild' -benchtime 1x -timeout 60m -analytics.events=$(ANALYTICS_EVENTS) github.com/l4l-platform/l4l/services/analytics | grep '^Benchmark' | sed 's/^/  /'
+	@go test -run '^$$' -bench 'CountryKPIs' -benchtime 300x github.com/l4l-platform/l4l/services/analytics | grep '^Benchmark' | sed 's/^/  /'
 
 ##@ Real Kafka
 
