@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/l4l-platform/l4l/libs/problem"
 	"github.com/l4l-platform/l4l/libs/profile"
@@ -205,22 +208,54 @@ func eventually(ctx context.Context, within time.Duration, f func() error) error
 // client calls one service's tenant API with a token.
 type client struct{ base, token string }
 
+// do calls the API. A 503 (the database or broker busy, as a loaded dev machine with
+// every service on one embedded database answers) is retried with back-off as its
+// Retry-After asks; a POST carries one Idempotency-Key across its retries, so a retry
+// after an answer that was lost creates nothing twice.
 func (c client) do(ctx context.Context, method, path string, body, out any) error {
-	var r io.Reader
+	var payload []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return err
 		}
-		r = bytes.NewReader(b)
+		payload = b
+	}
+	key := ""
+	if method == http.MethodPost {
+		key = uuid.NewString()
+	}
+	wait := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := c.once(ctx, method, path, payload, key, out)
+		var ae *apiError
+		if attempt == 8 || !errors.As(err, &ae) || ae.Problem.Status != http.StatusServiceUnavailable {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 4*time.Second)
+	}
+}
+
+func (c client) once(ctx context.Context, method, path string, payload []byte, key string, out any) error {
+	var r io.Reader
+	if payload != nil {
+		r = bytes.NewReader(payload)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	if body != nil {
+	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
