@@ -11,6 +11,7 @@ PACKAGES = $(shell go list -m -f '{{.Path}}/...')
 RACE ?= -race
 TEST_FLAGS ?=
 PLC_SCHOOLS ?= 150000
+ANALYTICS_EVENTS ?= 1000000
 # The Apache Kafka broker the tests run against too (docs/kafka.md).
 KAFKA := $(CURDIR)/tools/kafka/kafka.sh
 
@@ -152,6 +153,13 @@ $(PROMTOOL):
 
 $(BIN)/staticcheck:
 	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# Root installs directly; anyone else through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: debian-packages
+debian-packages: ## Install the Debian packages the tests need, when missing: chromium (analytics' dashboard test).
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
 
 .PHONY: clean
 clean: ## Remove ./bin and the dev stack's data (.l4l).

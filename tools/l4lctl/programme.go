@@ -14,6 +14,7 @@ import (
 	"slices"
 	"time"
 
+
 	"github.com/l4l-platform/l4l/libs/problem"
 	"github.com/l4l-platform/l4l/libs/profile"
 	"github.com/l4l-platform/l4l/tools/l4lctl/internal/demo"
@@ -126,7 +127,7 @@ func plcGroups(ctx context.Context, c client, sectors int) (int, error) {
 	var g struct {
 		Items []struct{ ID string } `json:"items"`
 	}
-	err := eventually(ctx, 60*time.Second, func() error {
+	err := eventually(ctx, 2*time.Minute, func() error {
 		if err := c.do(ctx, "GET", "/groups?limit=500", nil, &g); err != nil {
 			return err
 		}
