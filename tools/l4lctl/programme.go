@@ -14,7 +14,6 @@ import (
 	"slices"
 	"time"
 
-
 	"github.com/l4l-platform/l4l/libs/problem"
 	"github.com/l4l-platform/l4l/libs/profile"
 	"github.com/l4l-platform/l4l/tools/l4lctl/internal/demo"
