@@ -103,7 +103,7 @@ lint: fmt-check vet $(BIN)/staticcheck ## gofmt, go vet and staticcheck.
 
 .PHONY: bench
 bench: ## One table of every benchmark, each beside its ceiling from the same run (BENCH_FLAGS: --quick, --only AREA, --json, --save-baseline).
-	go run ./tools/bench --plc-schools $(PLC_SCHOOLS) $(BENCH_FLAGS)
+	go run ./tools/bench --plc-schools $(PLC_SCHOOLS) --analytics-events $(ANALYTICS_EVENTS) $(BENCH_FLAGS)
 
 .PHONY: delivery-test
 delivery-test: envtest-assets $(BIN)/helm $(PROMTOOL) $(BIN)/ko $(BIN)/crane ## Charts, alerts, dashboards, images (ko), skaffold: helm lint, schema, dry-run on a real kube-apiserver, promtool, a real Prometheus on the dev stack.

@@ -476,7 +476,7 @@ func bodyFor(o operation) []byte {
 func firstList(ops []operation, tg *target) (operation, bool) {
 	for _, o := range ops {
 		if o.svc == tg && o.method == http.MethodGet && !o.public() && strings.HasSuffix(o.path, "}/"+lastSegment(o.path)) &&
-			strings.Count(o.path, "{") == 1 && strings.Contains(o.path, "{tenant}") && hasQuery(o, "limit") {
+			strings.Count(o.path, "{") == 1 && strings.Contains(o.path, "{tenant}") && !strings.Contains(o.path, "/privacy/") {
 			return o, true
 		}
 	}

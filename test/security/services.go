@@ -3,6 +3,7 @@ package security
 import (
 	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/services/accreditation"
+	"github.com/l4l-platform/l4l/services/analytics"
 	"github.com/l4l-platform/l4l/services/coaching"
 	"github.com/l4l-platform/l4l/services/directory"
 	"github.com/l4l-platform/l4l/services/plc"
@@ -18,5 +19,6 @@ func Services() []service.Definition {
 		plc.Definition,
 		coaching.Definition,
 		accreditation.Definition,
+		analytics.Definition,
 	}
 }

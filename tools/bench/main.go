@@ -44,6 +44,7 @@ var (
 	baselinePath = flag.String("baseline", "bench/baseline.json", "the committed baseline each ratio is shown beside")
 	saveBaseline = flag.Bool("save-baseline", false, "write this run's rows to the baseline file")
 	plcSchools   = flag.Int("plc-schools", 150_000, "schools in the PLC country benchmark (India: 1500000)")
+	events       = flag.Int("analytics-events", 1_000_000, "events in the analytics rebuild benchmark")
 )
 
 const tenant = "rw-gasabo"
@@ -54,6 +55,9 @@ func main() {
 		*duration, *importRows = 2*time.Second, 3000
 		if *plcSchools == 150_000 {
 			*plcSchools = 15_000
+		}
+		if *events == 1_000_000 {
+			*events = 100_000
 		}
 	}
 	ctx := context.Background()
@@ -72,7 +76,7 @@ func main() {
 		err error
 	}
 	runs := map[string]run{}
-	for _, b := range goBenches(*quick, *plcSchools) {
+	for _, b := range goBenches(*quick, *plcSchools, *events) {
 		if !strings.Contains(b.area, *only) {
 			continue
 		}

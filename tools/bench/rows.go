@@ -4,7 +4,7 @@ import "fmt"
 
 // goBenches are the table's rows measured by the packages' own Go benchmarks. Adding a
 // row is one entry: the benchmark reports its figure and its ceiling with b.ReportMetric.
-func goBenches(quick bool, plcSchools int) []goBench {
+func goBenches(quick bool, plcSchools, analyticsEvents int) []goBench {
 	times := func(full, short string) string {
 		if quick {
 			return short
@@ -75,6 +75,32 @@ func goBenches(quick bool, plcSchools int) []goBench {
 			area: "accreditation", measure: "public credential verification, p99", issue: 6,
 			pkg: "github.com/l4l-platform/l4l/services/accreditation/bench", bench: "Verification", benchtime: "1x",
 			figure: metric{"Verification", "p99-ms"}, ceiling: metric{"Verification", "ed25519-p99-ms"}, ceilingName: "bare Ed25519 verify p99",
+			target: "reported (lower is better)",
+		},
+		{
+			area: "analytics", measure: fmt.Sprintf("rebuild: replay %d events into the read model", analyticsEvents), issue: 7,
+			pkg: "github.com/l4l-platform/l4l/services/analytics", bench: "^BenchmarkRebuild$", benchtime: "1x",
+			args:   []string{"-timeout", "60m", fmt.Sprintf("-analytics.events=%d", analyticsEvents)},
+			figure: metric{"Rebuild", "replay-events/s"}, ceiling: metric{"Rebuild", "raw-kafka-go-events/s"}, ceilingName: "raw kafka-go, same partitions",
+			ratio: &metric{"Rebuild", "ratio"}, target: ">= 0.25", met: atLeast(0.25),
+		},
+		{
+			area: "analytics", measure: fmt.Sprintf("rebuild: peak heap, %d events", analyticsEvents), issue: 7,
+			pkg: "github.com/l4l-platform/l4l/services/analytics", bench: "^BenchmarkRebuild$", benchtime: "1x",
+			args:   []string{"-timeout", "60m", fmt.Sprintf("-analytics.events=%d", analyticsEvents)},
+			figure: metric{"Rebuild", "peak-heap-MiB"}, target: "reported",
+		},
+		{
+			area: "analytics", measure: "rebuild including the dev database's writes", issue: 7,
+			pkg: "github.com/l4l-platform/l4l/services/analytics", bench: "^BenchmarkRebuild$", benchtime: "1x",
+			args:   []string{"-timeout", "60m", fmt.Sprintf("-analytics.events=%d", analyticsEvents)},
+			figure: metric{"Rebuild", "rebuild-with-writes-events/s"}, ceiling: metric{"Rebuild", "raw-kafka-go-events/s"}, ceilingName: "raw kafka-go, same partitions",
+			target: "reported (bounded by FerretDB's inserts in dev mode)",
+		},
+		{
+			area: "analytics", measure: "national KPIs of 30 districts, p99", issue: 7,
+			pkg: "github.com/l4l-platform/l4l/services/analytics", bench: "^BenchmarkCountryKPIs$", benchtime: times("300x", "50x"),
+			figure: metric{"CountryKPIs", "kpi-p99-ms"}, ceiling: metric{"CountryKPIs", "findone-p99-ms"}, ceilingName: "raw FindOne p99",
 			target: "reported (lower is better)",
 		},
 	}
