@@ -107,6 +107,8 @@ bench: ## Benchmarks, each beside its ceiling from the same run.
 	@go test -run '^$$' -bench 'PersonFeed' -benchtime 300x github.com/l4l-platform/l4l/services/plc | grep '^Benchmark' | sed 's/^/  /'
 	@echo; echo "Coaching: batch sync of 10,000 sessions, 8 clients, batches of 200, beside raw InsertMany (target >= 0.5)"
 	@go test -run '^$$' -bench 'BatchSync' -benchtime 1x github.com/l4l-platform/l4l/services/coaching/bench | grep '^Benchmark' | sed 's/^/  /'
+	@echo; echo "Accreditation: credential verification (public endpoint, in-process) beside a bare Ed25519 verify, 8 clients"
+	@go test -run '^$$' -bench 'Verification' -benchtime 1x -v github.com/l4l-platform/l4l/services/accreditation/bench | grep -E '^Benchmark|/s  p50|ratio' | sed 's/^ */  /'
 
 ##@ Real Kafka
 

@@ -20,6 +20,7 @@ import (
 	"github.com/l4l-platform/l4l/libs/devstack"
 	"github.com/l4l-platform/l4l/libs/profile"
 	"github.com/l4l-platform/l4l/libs/service"
+	"github.com/l4l-platform/l4l/services/accreditation"
 	"github.com/l4l-platform/l4l/services/directory"
 )
 
@@ -168,6 +169,11 @@ func up(ctx context.Context, o upOptions) (*devEnv, error) {
 		return abort(err)
 	}
 
+	// The accreditation service's development signing key is kept in --dir too, so that
+	// credentials issued before a restart still verify.
+	if os.Getenv(accreditation.EnvSigningKey) == "" && os.Getenv(accreditation.EnvDevKey) == "" {
+		_ = os.Setenv(accreditation.EnvDevKey, filepath.Join(dir, "accreditation-signing-key.pem"))
+	}
 	for _, s := range services {
 		cfg, err := config.FromEnv(s.def.Name)
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/l4l-platform/l4l/libs/service"
+	"github.com/l4l-platform/l4l/services/accreditation"
 	"github.com/l4l-platform/l4l/services/coaching"
 	"github.com/l4l-platform/l4l/services/directory"
 	"github.com/l4l-platform/l4l/services/plc"
@@ -20,4 +21,5 @@ var services = []struct {
 	{recruitment.Definition, 1},
 	{plc.Definition, 2},
 	{coaching.Definition, 3},
+	{accreditation.Definition, 4},
 }
