@@ -137,6 +137,13 @@ $(BIN)/controller-gen:
 $(BIN)/staticcheck:
 	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
+# Root installs directly; anyone else through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: debian-packages
+debian-packages: ## Install the Debian packages the tests need, when missing: chromium (analytics' dashboard test).
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
+
 .PHONY: clean
 clean: ## Remove ./bin and the dev stack's data (.l4l).
 	rm -rf $(BIN) .l4l

@@ -6,6 +6,7 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/l4l-platform/l4l/libs v0.0.0
 	github.com/l4l-platform/l4l/services/accreditation v0.0.0
+	github.com/l4l-platform/l4l/services/analytics v0.0.0
 	github.com/l4l-platform/l4l/services/coaching v0.0.0
 	github.com/l4l-platform/l4l/services/directory v0.0.0
 	github.com/l4l-platform/l4l/services/plc v0.0.0
@@ -121,6 +122,7 @@ require (
 replace (
 	github.com/l4l-platform/l4l/libs => ../../libs
 	github.com/l4l-platform/l4l/services/accreditation => ../../services/accreditation
+	github.com/l4l-platform/l4l/services/analytics => ../../services/analytics
 	github.com/l4l-platform/l4l/services/coaching => ../../services/coaching
 	github.com/l4l-platform/l4l/services/directory => ../../services/directory
 	github.com/l4l-platform/l4l/services/plc => ../../services/plc

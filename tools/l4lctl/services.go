@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/services/accreditation"
+	"github.com/l4l-platform/l4l/services/analytics"
 	"github.com/l4l-platform/l4l/services/coaching"
 	"github.com/l4l-platform/l4l/services/directory"
 	"github.com/l4l-platform/l4l/services/plc"
@@ -22,4 +23,5 @@ var services = []struct {
 	{plc.Definition, 2},
 	{coaching.Definition, 3},
 	{accreditation.Definition, 4},
+	{analytics.Definition, 5},
 }

@@ -1,0 +1,87 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/l4l-platform/l4l/libs/profile"
+)
+
+// Period kinds.
+const (
+	Month = "month"
+	Term  = "term"
+	Year  = "year"
+)
+
+// PeriodKinds lists the kinds a caller may ask for.
+var PeriodKinds = []string{Month, Term, Year}
+
+// Period is a reporting window, both dates included.
+type Period struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// AsOf is the date the period's snapshot KPIs are taken on: its last day, or today
+// while it is still running.
+func (p Period) AsOf(today string) string {
+	if today < p.To {
+		return today
+	}
+	return p.To
+}
+
+// ErrNoPeriod says the profile's calendar has no term or school year at or before a date.
+type ErrNoPeriod struct{ Kind, At string }
+
+func (e ErrNoPeriod) Error() string {
+	return fmt.Sprintf("the country profile's calendar has no %s on or before %s", e.Kind, e.At)
+}
+
+// Periods returns up to n periods of kind, oldest first, the last being the one that
+// contains date at. A term or school year is the one containing at or, during a
+// holiday, the last one that ended before it; month is the calendar month.
+func Periods(x *profile.Index, kind, at string, n int) ([]Period, error) {
+	day, err := time.Parse(time.DateOnly, at)
+	if err != nil {
+		return nil, err
+	}
+	var all []Period
+	switch kind {
+	case Month:
+		first := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
+		for i := n - 1; i >= 0; i-- {
+			s := first.AddDate(0, -i, 0)
+			all = append(all, Period{Kind: Month, Name: s.Format("2006-01"), From: s.Format(time.DateOnly),
+				To: s.AddDate(0, 1, -1).Format(time.DateOnly)})
+		}
+		return all, nil
+	case Term:
+		for _, y := range x.Spec().Calendar.SchoolYears {
+			for _, t := range y.Terms {
+				all = append(all, Period{Kind: Term, Name: y.Name + " " + t.Name, From: t.Start, To: t.End})
+			}
+		}
+	case Year:
+		for _, y := range x.Spec().Calendar.SchoolYears {
+			if len(y.Terms) > 0 {
+				all = append(all, Period{Kind: Year, Name: y.Name, From: y.Terms[0].Start, To: y.Terms[len(y.Terms)-1].End})
+			}
+		}
+	default:
+		return nil, fmt.Errorf("unknown period kind %q", kind)
+	}
+	last := -1
+	for i, p := range all {
+		if p.From <= at {
+			last = i
+		}
+	}
+	if last < 0 {
+		return nil, ErrNoPeriod{Kind: kind, At: at}
+	}
+	return all[max(0, last-n+1) : last+1], nil
+}
