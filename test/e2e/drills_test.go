@@ -1,0 +1,197 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// drillDatabase: the database stops. Writes answer 503 (never 500, never half a record);
+// the tablet retries with the same Idempotency-Key once it is back; exactly one record
+// exists; the service recovers without a restart.
+func (s *scenario) drillDatabase(t *testing.T) {
+	p, gas := s.p, s.gas
+	key := newKey()
+	person := call{method: "POST", path: gas.path("/people"), token: gas.deo, key: key,
+		body: map[string]string{"staff_id": "GAS-FIELD-1", "given_name": "Field", "family_name": "Officer"}}
+	p.mongo.StopMongo()
+	stopped := true
+	defer func() {
+		if stopped {
+			_ = p.mongo.StartMongo(context.Background())
+		}
+	}()
+	var r response
+	if !poll(time.Minute, func() bool {
+		r = p.do("directory", person)
+		return r.Status == http.StatusServiceUnavailable
+	}) {
+		t.Fatalf("a write with the database down: %d %s, want 503", r.Status, r.Body)
+	}
+	if !strings.Contains(r.Header.Get("Content-Type"), "problem+json") {
+		t.Fatalf("503 without a problem document: %v", r.Header)
+	}
+	if rd := p.do("directory", call{method: "GET", path: "/readyz"}); rd.Status == 200 {
+		t.Fatalf("/readyz answers 200 with the database down")
+	}
+	if err := p.mongo.StartMongo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	stopped = false
+	// The same request, same key, until the service has its connection back.
+	var created idDoc
+	p.eventually("the directory to recover", 2*time.Minute, "directory", person, 201, nil).decode(t, &created)
+	// And once more: the key answers the same record, nothing new.
+	var replay idDoc
+	p.must("directory", person, 201).decode(t, &replay)
+	if replay.ID != created.ID {
+		t.Fatalf("the retry created %s after %s", replay.ID, created.ID)
+	}
+	var pg page
+	p.must("directory", call{method: "GET", path: gas.path("/people?staff_id=GAS-FIELD-1"), token: gas.deo}, 200).decode(t, &pg)
+	if len(pg.Items) != 1 {
+		t.Fatalf("%d people GAS-FIELD-1 after the outage, want 1", len(pg.Items))
+	}
+	for _, name := range serviceNames {
+		p.waitReady(name, 2*time.Minute)
+	}
+}
+
+// drillPoison: a message that is not an event reaches a topic analytics reads. It lands
+// on the group's dead-letter topic byte for byte, a metric counts it, and the consumer
+// goes on with the next event.
+func (s *scenario) drillPoison(t *testing.T) {
+	p, gas := s.p, s.gas
+	poison := []byte(`{"specversion":"1.0","type":"org.l4l.plc.session.held.v1","data":` + strconv.Quote("not an object") + `}`)
+	key := []byte(gasabo + "/poison-" + newKey())
+	w := &kafka.Writer{Addr: kafka.TCP(p.kafkaAt), Topic: "l4l.plc.events", Balancer: &kafka.Hash{}, Transport: &kafka.Transport{},
+		BatchTimeout: 10 * time.Millisecond, RequiredAcks: kafka.RequireAll}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := w.WriteMessages(ctx, kafka.Message{Key: key, Value: poison}); err != nil {
+		t.Fatal(err)
+	}
+	// The consumer goes on: Kacyiru's second session, recorded after the poison.
+	kacPeople := []string{gas.people["GAS-HT-K1"], gas.people["GAS-HT-K2"], gas.people["GAS-HT-K3"], gas.people["GAS-SEO-KAC"]}
+	p.must("plc", call{method: "PUT", path: gas.path("/sessions/" + s.kacyiruSessions[1].ID + "/record"), token: gas.deo, ifMatch: `"1"`,
+		body: map[string]any{"held": true, "attendance": register(kacPeople, nil)}}, 200)
+	s.held++
+
+	dlq := "l4l.analytics-plc.dlq"
+	m := findMessage(t, p.kafkaAt, dlq, key)
+	if !bytes.Equal(m.Value, poison) {
+		t.Fatalf("the dead letter's value %q, want the poison %q", m.Value, poison)
+	}
+	var cause string
+	for _, h := range m.Headers {
+		if h.Key == "dlq-error" {
+			cause = string(h.Value)
+		}
+	}
+	if cause == "" {
+		t.Fatalf("the dead letter has no dlq-error header: %v", m.Headers)
+	}
+	metric := `l4l_consumer_events_total{group="analytics-plc",outcome="dead_lettered",topic="l4l.plc.events"}`
+	if v := scrape(t, p, "analytics", metric); v < 1 {
+		t.Fatalf("%s = %v after a poison event", metric, v)
+	}
+	// Registers: 10/12 before; Kacyiru's second 4 present → 14/16.
+	w2 := s.gasaboWant()
+	w2["plc_attendance_rate"] = want{14, 16}
+	gas.waitKPIs("after the poison event", w2)
+}
+
+// drillKill: analytics is killed (SIGKILL: no drain, nothing committed on the way out)
+// right after a burst of writes, and started again: it resumes from its committed offsets
+// and the inbox drops what it had applied but not committed, so the counts are exact.
+func (s *scenario) drillKill(t *testing.T) {
+	p, gas := s.p, s.gas
+	kacPeople := []string{gas.people["GAS-HT-K1"], gas.people["GAS-HT-K2"], gas.people["GAS-HT-K3"], gas.people["GAS-SEO-KAC"]}
+	p.must("plc", call{method: "PUT", path: gas.path("/sessions/" + s.kacyiruSessions[2].ID + "/record"), token: gas.deo, ifMatch: `"1"`,
+		body: map[string]any{"held": true, "attendance": register(kacPeople, map[string]string{gas.people["GAS-HT-K3"]: "absent"})}}, 200)
+	s.held++
+	p.kill("analytics")
+	// While it is down the directory goes on: an SEO for Kinyinya.
+	gas.staff("GAS-SEO-KIN", "seo", "rw-gasabo-kinyinya")
+	p.start("analytics")
+	p.waitReady("analytics", 2*time.Minute)
+	w := s.gasaboWant()
+	w["seo_coverage"] = want{4, 15}
+	// 14/16 before; Kacyiru's third: 3 present of 4 → 17/20 = 85.0 %.
+	w["plc_attendance_rate"] = want{17, 20}
+	gas.waitKPIs("after analytics was killed and restarted", w)
+}
+
+// drillBroker: the broker stops mid-year. Services keep answering; their writes wait in
+// the outboxes; once the broker is back every event arrives once: the KPIs of both
+// districts are exact.
+func (s *scenario) drillBroker(t *testing.T) {
+	p, gas, ruh := s.p, s.gas, s.ruh
+	p.stopKafka()
+	restarted := false
+	defer func() {
+		if !restarted {
+			p.startKafka()
+		}
+	}()
+	// Writes during the outage: an SEO in each district.
+	gas.staff("GAS-SEO-GIS", "seo", "rw-gasabo-gisozi")
+	ruh.staff("RUH-SEO-KIN", "seo", "rw-ruhango-kinazi")
+	p.startKafka()
+	restarted = true
+	w := s.gasaboWant()
+	w["seo_coverage"] = want{5, 15}
+	w["plc_attendance_rate"] = want{17, 20}
+	gas.waitKPIs("after the broker came back", w)
+	ruh.waitKPIs("after the broker came back", map[string]want{
+		"recruitment_applications": {1, 0}, "seo_coverage": {2, 9}, "plc_sessions_held": {0, 0},
+	})
+}
+
+// findMessage reads topic from its beginning until a message with key arrives.
+func findMessage(t *testing.T, broker, topic string, key []byte) kafka.Message {
+	t.Helper()
+	rd := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, Topic: topic, GroupID: "e2e-" + newKey(),
+		StartOffset: kafka.FirstOffset, MaxWait: 100 * time.Millisecond, HeartbeatInterval: 100 * time.Millisecond,
+		JoinGroupBackoff: 100 * time.Millisecond, SessionTimeout: time.Second, RebalanceTimeout: 2 * time.Second,
+		Dialer: &kafka.Dialer{Timeout: 5 * time.Second}})
+	defer rd.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	for {
+		m, err := rd.FetchMessage(ctx)
+		if err != nil {
+			t.Fatalf("no message keyed %s on %s: %v", key, topic, err)
+		}
+		if bytes.Equal(m.Key, key) {
+			return m
+		}
+	}
+}
+
+// scrape returns the value of one sample of a service's /metrics (-1 when absent).
+func scrape(t *testing.T, p *platform, svc, sample string) float64 {
+	t.Helper()
+	res, err := http.Get(p.procs[svc].URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, sample+" "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f
+		}
+	}
+	return -1
+}
+
