@@ -34,18 +34,18 @@ const (
 		"GAS-KAC-02,E.P. Kacyiru II,rw-gasabo-kacyiru,public\n" +
 		"GAS-KAC-03,G.S. Kacyiru III,rw-gasabo-kacyiru,public\n"
 	gasaboHeadTeachers = "staff_id,given_name,family_name,school_code,gender,start_date\n" +
-		"GAS-HT-R1,Aline,Uwase,GAS-REM-01,F,2015-01-05\n" +
-		"GAS-HT-R2,Jean,Habimana,GAS-REM-02,M,2016-01-04\n" +
-		"GAS-HT-R3,Grace,Mukamana,GAS-REM-03,F,2026-11-02\n" +
-		"GAS-HT-K1,Eric,Niyonzima,GAS-KAC-01,M,2012-01-09\n" +
-		"GAS-HT-K2,Diane,Ingabire,GAS-KAC-02,F,2018-01-08\n" +
-		"GAS-HT-K3,Patrick,Mugisha,GAS-KAC-03,M,2019-01-07\n"
+		"GAS-HT-R1,Aline,Uwase,GAS-REM-01,female,2015-01-05\n" +
+		"GAS-HT-R2,Jean,Habimana,GAS-REM-02,male,2016-01-04\n" +
+		"GAS-HT-R3,Grace,Mukamana,GAS-REM-03,female,2026-11-02\n" +
+		"GAS-HT-K1,Eric,Niyonzima,GAS-KAC-01,male,2012-01-09\n" +
+		"GAS-HT-K2,Diane,Ingabire,GAS-KAC-02,female,2018-01-08\n" +
+		"GAS-HT-K3,Patrick,Mugisha,GAS-KAC-03,male,2019-01-07\n"
 	ruhangoSchools = "code,name,unit,ownership\n" +
 		"RUH-BYI-01,G.S. Byimana I,rw-ruhango-byimana,public\n" +
 		"RUH-BYI-02,E.P. Byimana II,rw-ruhango-byimana,public\n"
 	ruhangoHeadTeachers = "staff_id,given_name,family_name,school_code,gender,start_date\n" +
-		"RUH-HT-B1,Claude,Nshimiyimana,RUH-BYI-01,M,2014-01-06\n" +
-		"RUH-HT-B2,Alice,Uwimana,RUH-BYI-02,F,2017-01-09\n"
+		"RUH-HT-B1,Claude,Nshimiyimana,RUH-BYI-01,male,2014-01-06\n" +
+		"RUH-HT-B2,Alice,Uwimana,RUH-BYI-02,female,2017-01-09\n"
 )
 
 type page struct {
@@ -497,15 +497,15 @@ func (s *scenario) plcSessions(t *testing.T) {
 	}
 	s.kacyiruSessions = kac
 
-	remPeople := []string{gas.people["GAS-HT-R1"], gas.people["GAS-HT-R2"], gas.people["GAS-HT-R3"], gas.people["GAS-SEO-REM"]}
+	// R3 has led their school since November: not on September's or October's register.
+	remPeople := []string{gas.people["GAS-HT-R1"], gas.people["GAS-HT-R2"], gas.people["GAS-SEO-REM"]}
 	kacPeople := []string{gas.people["GAS-HT-K1"], gas.people["GAS-HT-K2"], gas.people["GAS-HT-K3"], gas.people["GAS-SEO-KAC"]}
 	lllRemera := p.token(s.lll[remera], []string{"lll"}, gasabo, remera)
 
-	// Remera's first session, recorded by its LLL: R3 absent; one action for R1.
+	// Remera's first session, recorded by its LLL: the SEO absent; one action for R1.
 	p.must("plc", call{method: "PUT", path: gas.path("/sessions/" + rem[0].ID + "/record"), token: lllRemera, ifMatch: `"1"`, body: map[string]any{
-		"held":        true,
-		"attendance":  register(remPeople, map[string]string{gas.people["GAS-HT-R3"]: "absent"}),
-		"school_data": []map[string]string{{"school_id": "GAS-REM-01", "topic": "P3 reading results"}},
+		"held":       true,
+		"attendance": register(remPeople, map[string]string{gas.people["GAS-SEO-REM"]: "absent"}),
 		"actions": []map[string]string{{"description": "Share the observation rubric", "owner_id": gas.people["GAS-HT-R1"],
 			"due_date": "2026-10-30"}},
 	}}, 200)
@@ -561,13 +561,13 @@ func (s *scenario) gasaboWant() map[string]want {
 
 func (s *scenario) kpisByHand(t *testing.T) {
 	w := s.gasaboWant()
-	// Registers: Remera 1st 4 lines, 3 present (R3 absent); Remera 2nd 4 lines, 4
+	// Registers: Remera 1st 3 lines, 2 present (the SEO absent); Remera 2nd 3 lines, 3
 	// present; Kacyiru 1st 4 lines, 2 present + 1 late (counts) + 1 excused (does not):
-	// (3 + 4 + 3) / (4 + 4 + 4) = 10/12 = 83.3 %.
-	w["plc_attendance_rate"] = want{10, 12}
+	// (2 + 3 + 3) / (3 + 3 + 4) = 8/10 = 80.0 %.
+	w["plc_attendance_rate"] = want{8, 10}
 	s.gas.waitKPIs("after the first term's sessions", w)
-	if v := s.gas.kpis(s.gas.deo)["plc_attendance_rate"].Value; v == nil || *v != 83.3 {
-		t.Fatalf("attendance rate %v, want 83.3", v)
+	if v := s.gas.kpis(s.gas.deo)["plc_attendance_rate"].Value; v == nil || *v != 80 {
+		t.Fatalf("attendance rate %v, want 80.0", v)
 	}
 	// Ruhango: one application, no appointment, an SEO in 1 of its 9 sectors.
 	s.ruh.waitKPIs("Ruhango beside Gasabo", map[string]want{
