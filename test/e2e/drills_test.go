@@ -194,4 +194,3 @@ func scrape(t *testing.T, p *platform, svc, sample string) float64 {
 	}
 	return -1
 }
-

@@ -413,5 +413,3 @@ func newKey() string {
 	_, _ = rand.Read(b)
 	return "e2e-" + hex.EncodeToString(b)
 }
-
-
