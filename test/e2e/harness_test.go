@@ -395,11 +395,13 @@ func (p *platform) must(svc string, c call, want int) response {
 // what a service learns from another's events arrives a little later.
 func (p *platform) eventually(what string, within time.Duration, svc string, c call, want int, ok func(response) bool) response {
 	p.t.Helper()
-	if c.method == http.MethodPost && c.key == "" {
-		c.key = newKey()
-	}
+	fresh := c.method == http.MethodPost && c.key == ""
 	var r response
 	if !poll(within, func() bool {
+		// A refused attempt wrote nothing: the next one is a new request with its own key.
+		if fresh {
+			c.key = newKey()
+		}
 		r = p.do(svc, c)
 		return r.Status == want && (ok == nil || ok(r))
 	}) {

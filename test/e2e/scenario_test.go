@@ -174,6 +174,7 @@ func TestProgrammeYear(t *testing.T) {
 		{"induction-reaches-directory", s.induction},
 		{"plc-groups-form", s.plcGroups},
 		{"plc-term-scheduled-and-recorded", s.plcSessions},
+		{"coaching", s.coaching},
 		{"kpis-by-hand", s.kpisByHand},
 		{"isolation", s.isolation},
 		{"drill/database-down", s.drillDatabase},
@@ -556,6 +557,14 @@ func (s *scenario) gasaboWant() map[string]want {
 		"seo_coverage": {3, 15},
 		// Sessions held: Remera 2, Kacyiru 1 (+ what the drills add, counted in s.held).
 		"plc_sessions_held": {s.held, 0},
+		// Coached this year: R1 and R3 (by R2), K2 (by K1), of 6 head teachers in post.
+		"coaching_coverage": {3, 6},
+		// Ratings (standard met at level 3): R1 all 3, R3 leading teaching 2 and the rest
+		// 3, K2 all 4; the other three are unrated and count as not meeting it.
+		"ht_meeting_standard_school_direction": {3, 6},
+		"ht_meeting_standard_leading_teaching": {2, 6},
+		"ht_meeting_all_standards":             {2, 6},
+		"teachers_meeting_english_benchmark":   {1, 2},
 	}
 }
 
