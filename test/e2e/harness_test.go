@@ -79,6 +79,7 @@ type platform struct {
 	kafkaDir string
 	issuer   *devissuer.Issuer
 	jwksURL  string
+	profile  string // the country profile file every service loads
 	procs    map[string]*process
 	mu       sync.Mutex
 }
@@ -122,6 +123,7 @@ func startPlatform(t *testing.T) *platform {
 		}
 	})
 
+	p.profile = compressedProfile(t, dir)
 	p.issuer = devissuer.New(devissuer.DefaultIssuer)
 	if p.jwksURL, err = p.issuer.Serve(ctx, "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
@@ -137,6 +139,29 @@ func startPlatform(t *testing.T) *platform {
 		p.waitReady(name, 2*time.Minute)
 	}
 	return p
+}
+
+// compressedProfile is Rwanda's country profile with one change: the certificate asks for
+// 2 PLC sessions led instead of 6. The scenario's year is the first term up to today (the
+// services' clock is the real one), in which an LLL appointed today facilitates two held
+// sessions; everything else is the profile as shipped. A ministry changes the same field
+// in its CountryProfile.
+func compressedProfile(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../libs/profile/profiles/rwanda.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const shipped = "{key: plcs_led, name: PLC sessions led, source: automatic, min: 6}"
+	if !bytes.Contains(b, []byte(shipped)) {
+		t.Fatalf("rwanda.yaml no longer has %q: update the scenario's compressed year", shipped)
+	}
+	b = bytes.Replace(b, []byte(shipped), []byte("{key: plcs_led, name: PLC sessions led, source: automatic, min: 2}"), 1)
+	path := filepath.Join(dir, "rwanda-compressed.yaml")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func (p *platform) startKafka() {
@@ -176,7 +201,7 @@ func (p *platform) env(name string) []string {
 		"L4L_KAFKA_BROKERS="+p.kafkaAt,
 		"L4L_OIDC_ISSUER="+devissuer.DefaultIssuer,
 		"L4L_OIDC_JWKS_URL="+p.jwksURL,
-		"L4L_COUNTRIES=rw",
+		"L4L_COUNTRIES="+p.profile,
 		"L4L_TENANTS="+gasabo+","+ruhango,
 		"L4L_LOG_LEVEL=warn",
 		"L4L_OUTBOX_SWEEP=1s",
@@ -269,6 +294,16 @@ func (p *platform) waitReady(name string, within time.Duration) {
 	if !ok || !strings.HasPrefix(last, "200") {
 		p.t.Fatalf("%s not ready: %s", name, last)
 	}
+}
+
+// nationalToken is a token with a country scope and no district (university assessors).
+func (p *platform) nationalToken(subject string, roles []string, country string) string {
+	p.t.Helper()
+	tok, err := p.issuer.Token(subject, roles, country, "", "", 2*time.Hour)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return tok
 }
 
 // token mints an access token as the ministry's identity provider would.

@@ -175,6 +175,7 @@ func TestProgrammeYear(t *testing.T) {
 		{"plc-groups-form", s.plcGroups},
 		{"plc-term-scheduled-and-recorded", s.plcSessions},
 		{"coaching", s.coaching},
+		{"accreditation", s.accreditation},
 		{"kpis-by-hand", s.kpisByHand},
 		{"isolation", s.isolation},
 		{"drill/database-down", s.drillDatabase},
@@ -208,6 +209,8 @@ type scenario struct {
 	// Sessions used by later steps.
 	kacyiruSessions []session
 	held            int // PLC sessions recorded held in Gasabo so far
+	credential      string
+	graduated       int // Gasabo's leaders holding a valid certificate
 }
 
 func (s *scenario) directory(t *testing.T) {
@@ -346,7 +349,10 @@ func (s *scenario) recruitment(t *testing.T) {
 			PersonID string `json:"person_id"`
 			Unit     string `json:"unit"`
 		}
-		p.must("recruitment", call{method: "POST", path: cp + "/offers/" + offer + "/acceptance", token: ht}, 200).decode(t, &ap)
+		// The district's intake was decided before the school year: the LLLs take up their
+		// roles on its first day (the appointment is recorded now, backdated).
+		p.must("recruitment", call{method: "POST", path: cp + "/offers/" + offer + "/acceptance", token: ht,
+			body: map[string]string{"start_date": "2026-09-07"}}, 200).decode(t, &ap)
 		if ap.Unit != sector {
 			t.Fatalf("appointment %+v, want %s", ap, sector)
 		}
@@ -565,6 +571,9 @@ func (s *scenario) gasaboWant() map[string]want {
 		"ht_meeting_standard_leading_teaching": {2, 6},
 		"ht_meeting_all_standards":             {2, 6},
 		"teachers_meeting_english_benchmark":   {1, 2},
+		// R2 and K1 enrolled on appointment; R2's certificate counts until revoked.
+		"accreditation_enrolled": {2, 0},
+		"leaders_graduated":      {s.graduated, 0},
 	}
 }
 
