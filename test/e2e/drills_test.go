@@ -150,9 +150,13 @@ func (s *scenario) drillBroker(t *testing.T) {
 	w := s.gasaboWant()
 	w["seo_coverage"] = want{5, 15}
 	w["plc_attendance_rate"] = want{15, 18}
+	// PLC groups: Remera and Kacyiru (both with held sessions), the district PLC, and a
+	// sector PLC for each sector with an SEO but no school yet: Kimironko, Kinyinya and
+	// Gisozi (this drill's SEO). Ruhango: Byimana, the district, Kinazi (this drill's).
+	w["plc_active"] = want{2, 6}
 	gas.waitKPIs("after the broker came back", w)
 	ruh.waitKPIs("after the broker came back", map[string]want{
-		"recruitment_applications": {1, 0}, "seo_coverage": {2, 9}, "plc_sessions_held": {0, 0},
+		"recruitment_applications": {1, 0}, "seo_coverage": {2, 9}, "plc_sessions_held": {0, 0}, "plc_active": {0, 3},
 	})
 }
 
@@ -193,4 +197,108 @@ func scrape(t *testing.T, p *platform, svc, sample string) float64 {
 		}
 	}
 	return -1
+}
+
+// drillReplay: every message of the PLC topic is published again, byte for byte, as an
+// upstream replay (a mirror catching up, an operator re-sending a topic) would. Every
+// consumer counts each copy a duplicate; the read models do not move: analytics' KPIs of
+// both districts and Remera's LLL's portfolio are what they were.
+func (s *scenario) drillReplay(t *testing.T) {
+	p, gas := s.p, s.gas
+	beforeG, beforeR := gas.kpis(gas.deo), s.ruh.kpis(s.ruh.deo)
+	enrolled := s.enrolmentOf(s.lll[remera], "Remera's LLL's portfolio", func(enrolment) bool { return true })
+
+	msgs := readAll(t, p.kafkaAt, "l4l.plc.events")
+	dupAnalytics := `l4l_consumer_events_total{group="analytics-plc",outcome="duplicate",topic="l4l.plc.events"}`
+	dupAccreditation := `l4l_consumer_events_total{group="accreditation-plc",outcome="duplicate",topic="l4l.plc.events"}`
+	a0, c0 := max(scrape(t, p, "analytics", dupAnalytics), 0), max(scrape(t, p, "accreditation", dupAccreditation), 0)
+	w := &kafka.Writer{Addr: kafka.TCP(p.kafkaAt), Topic: "l4l.plc.events", Balancer: &kafka.Hash{}, Transport: &kafka.Transport{},
+		BatchTimeout: 10 * time.Millisecond, RequiredAcks: kafka.RequireAll}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var again []kafka.Message
+	events := 0
+	for _, m := range msgs {
+		again = append(again, kafka.Message{Key: m.Key, Value: m.Value, Headers: m.Headers})
+		if !bytes.Contains(m.Key, []byte("/poison-")) {
+			events++
+		}
+	}
+	if err := w.WriteMessages(ctx, again...); err != nil {
+		t.Fatal(err)
+	}
+	// Each republished event is a duplicate for both groups (the poison goes to the DLQ
+	// again: it was never applied).
+	if !poll(2*time.Minute, func() bool {
+		return scrape(t, p, "analytics", dupAnalytics)-a0 >= float64(events) && scrape(t, p, "accreditation", dupAccreditation)-c0 >= float64(events)
+	}) {
+		t.Fatalf("after republishing %d events: duplicates analytics %v, accreditation %v", events,
+			scrape(t, p, "analytics", dupAnalytics)-a0, scrape(t, p, "accreditation", dupAccreditation)-c0)
+	}
+	afterG, afterR := gas.kpis(gas.deo), s.ruh.kpis(s.ruh.deo)
+	for _, c := range []struct {
+		name          string
+		before, after map[string]kpi
+	}{{"Gasabo", beforeG, afterG}, {"Ruhango", beforeR, afterR}} {
+		for k, b := range c.before {
+			if a := c.after[k]; a.Numerator != b.Numerator || a.Denominator != b.Denominator {
+				t.Errorf("%s %s moved with the replay: %d/%d → %d/%d", c.name, k, b.Numerator, b.Denominator, a.Numerator, a.Denominator)
+			}
+		}
+	}
+	after := s.enrolmentOf(s.lll[remera], "Remera's LLL's portfolio", func(enrolment) bool { return true })
+	if after.have("plcs_led") != enrolled.have("plcs_led") {
+		t.Fatalf("PLCs led %d after the replay, %d before", after.have("plcs_led"), enrolled.have("plcs_led"))
+	}
+	t.Logf("republished %d messages of l4l.plc.events (%d events)", len(again), events)
+}
+
+// readAll reads a topic from its beginning to the end it has now, every partition.
+func readAll(t *testing.T, broker, topic string) []kafka.Message {
+	t.Helper()
+	conn, err := kafka.Dial("tcp", broker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := conn.ReadPartitions(topic)
+	conn.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []kafka.Message
+	for _, pt := range parts {
+		pc, err := kafka.DialLeader(context.Background(), "tcp", broker, topic, pt.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, last, err := pc.ReadOffsets()
+		pc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last <= first {
+			continue
+		}
+		rd := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{broker}, Topic: topic, Partition: pt.ID, MaxWait: 100 * time.Millisecond})
+		if err := rd.SetOffset(first); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		for {
+			m, err := rd.ReadMessage(ctx)
+			if err != nil {
+				cancel()
+				rd.Close()
+				t.Fatalf("reading %s/%d: %v", topic, pt.ID, err)
+			}
+			out = append(out, m)
+			if m.Offset >= last-1 {
+				break
+			}
+		}
+		cancel()
+		rd.Close()
+	}
+	return out
 }

@@ -182,6 +182,7 @@ func TestProgrammeYear(t *testing.T) {
 		{"drill/poison-event", s.drillPoison},
 		{"drill/consumer-killed", s.drillKill},
 		{"drill/broker-down", s.drillBroker},
+		{"drill/replayed-topic", s.drillReplay},
 	}
 	for _, st := range steps {
 		begin := time.Now()
