@@ -56,6 +56,11 @@ func run(m *testing.M) int {
 	}
 	// One `go build` for all six: the toolchain shares the work between them.
 	args := []string{"build", "-o", dir + string(os.PathSeparator)}
+	// L4L_E2E_RACE=1 builds the services with the race detector too (slow on 2 cores: the
+	// test process's own -race does not reach them).
+	if os.Getenv("L4L_E2E_RACE") != "" {
+		args = append(args, "-race")
+	}
 	for _, s := range serviceNames {
 		args = append(args, "./services/"+s+"/cmd/"+s)
 	}

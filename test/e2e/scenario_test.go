@@ -585,6 +585,19 @@ func (s *scenario) kpisByHand(t *testing.T) {
 	// (2 + 3 + 3) / (3 + 3 + 4) = 8/10 = 80.0 %.
 	w["plc_attendance_rate"] = want{8, 10}
 	s.gas.waitKPIs("after the first term's sessions", w)
+	got := s.gas.kpis(s.gas.deo)
+	var keys []string
+	for k := range w {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := "null"
+		if got[k].Value != nil {
+			v = fmt.Sprint(*got[k].Value)
+		}
+		t.Logf("Gasabo %-38s %3d / %-3d = %s", k, got[k].Numerator, got[k].Denominator, v)
+	}
 	if v := s.gas.kpis(s.gas.deo)["plc_attendance_rate"].Value; v == nil || *v != 80 {
 		t.Fatalf("attendance rate %v, want 80.0", v)
 	}
