@@ -5,10 +5,15 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/l4l-platform/l4l/libs/events"
 	"github.com/l4l-platform/l4l/libs/mongox"
 	"github.com/l4l-platform/l4l/libs/service/servicetest"
 )
@@ -151,6 +156,33 @@ func TestBadInput(t *testing.T) {
 	want(t, w.do("POST", base+"/enrolments/"+e.ID+"/assessment", w.assessorToken("not-registered"), map[string]any{"judgements": []any{}, "outcome": "pass"}), http.StatusForbidden)
 	if after := w.do("GET", base+"/enrolments/"+e.ID, deo, nil).Header.Get("ETag"); after != before {
 		t.Fatalf("refused calls changed the enrolment from %s to %s", before, after)
+	}
+
+	// An appointment recruitment could publish but the programme cannot take (an LLL in a
+	// unit outside the district) is parked on the consumer's dead-letter topic with its
+	// reason, and enrols nobody.
+	w.appoint("lll-7", "lll", "rw-nyarugenge-gitega")
+	rd := kafka.NewReader(kafka.ReaderConfig{Brokers: w.env.Stack.KafkaBrokers, Topic: events.DLQTopic("accreditation-recruitment"),
+		GroupID: "test-dlq", StartOffset: kafka.FirstOffset, MaxWait: 100 * time.Millisecond, HeartbeatInterval: 100 * time.Millisecond,
+		JoinGroupBackoff: 100 * time.Millisecond, SessionTimeout: time.Second, RebalanceTimeout: 2 * time.Second})
+	defer rd.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, err := rd.FetchMessage(ctx)
+	if err != nil {
+		t.Fatalf("no dead letter: %v", err)
+	}
+	var reason string
+	for _, h := range m.Headers {
+		if h.Key == events.HeaderDLQError {
+			reason = string(h.Value)
+		}
+	}
+	if !strings.Contains(reason, "unit") || !bytes.Contains(m.Value, []byte("lll-7")) {
+		t.Errorf("dead letter %q: %s", reason, m.Value)
+	}
+	if _, ok := w.enrolmentOf("lll-7"); ok {
+		t.Error("the refused appointment enrolled lll-7")
 	}
 
 	// Public routes without a token; private ones need one.
