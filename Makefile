@@ -11,6 +11,7 @@ PACKAGES = $(shell go list -m -f '{{.Path}}/...')
 RACE ?= -race
 TEST_FLAGS ?=
 PLC_SCHOOLS ?= 150000
+ANALYTICS_EVENTS ?= 1000000
 # The Apache Kafka broker the tests run against too (docs/kafka.md).
 KAFKA := $(CURDIR)/tools/kafka/kafka.sh
 
@@ -109,6 +110,9 @@ bench: ## Benchmarks, each beside its ceiling from the same run.
 	@go test -run '^$$' -bench 'BatchSync' -benchtime 1x github.com/l4l-platform/l4l/services/coaching/bench | grep '^Benchmark' | sed 's/^/  /'
 	@echo; echo "Accreditation: credential verification (public endpoint, in-process) beside a bare Ed25519 verify, 8 clients"
 	@go test -run '^$$' -bench 'Verification' -benchtime 1x -v github.com/l4l-platform/l4l/services/accreditation/bench | grep -E '^Benchmark|/s  p50|ratio' | sed 's/^ */  /'
+	@echo; echo "Analytics: rebuild replaying $(ANALYTICS_EVENTS) events beside raw kafka-go reading the same partitions (ratio, target >= 0.25), peak heap, then with the dev database's writes; Rwanda's national KPIs over 30 districts, p99 beside a raw FindOne"
+	@go test -run '^$$' -bench 'Rebuild' -benchtime 1x -timeout 60m -analytics.events=$(ANALYTICS_EVENTS) github.com/l4l-platform/l4l/services/analytics | grep '^Benchmark' | sed 's/^/  /'
+	@go test -run '^$$' -bench 'CountryKPIs' -benchtime 300x github.com/l4l-platform/l4l/services/analytics | grep '^Benchmark' | sed 's/^/  /'
 
 ##@ Real Kafka
 

@@ -400,6 +400,34 @@ func TestKPIsOfAFixtureDistrict(t *testing.T) {
 		}
 	})
 
+	t.Run("unusable events go to the dead-letter topic and change nothing", func(t *testing.T) {
+		before := report(t, env, deo, base+october)
+		foreign := fixture.Rating(fixture.Tenant, "rz", "h1", "s1", "2026-10-09", 1, 1, 1, 1)
+		foreign.Tenant = "zz-nowhere" // no country profile has it
+		noSchool := fixture.Rating(fixture.Tenant, "rx", "h1", "s1", "2026-10-09", 1, 1, 1, 1)
+		noSchool.Data = []byte(`{"rating_id":"x","head_teacher_id":"h","date":"2026-10-09","areas":[]}`)
+		dead := func() int {
+			n := 0
+			for _, l := range metrics(t, env) {
+				if strings.HasPrefix(l, `l4l_consumer_events_total{group="analytics-coaching",outcome="dead_lettered"`) {
+					f := strings.Fields(l)
+					v, _ := strconv.Atoi(f[len(f)-1])
+					n += v
+				}
+			}
+			return n
+		}
+		was := dead()
+		pub.send(foreign, noSchool)
+		pub.settled()
+		if got := dead(); got != was+2 {
+			t.Errorf("%d events dead-lettered, want 2", got-was)
+		}
+		if asJSON(report(t, env, deo, base+october)) != asJSON(before) {
+			t.Error("refused events changed the report")
+		}
+	})
+
 	t.Run("a parked fact counts once its school arrives", func(t *testing.T) {
 		pub.send(fixture.SchoolArrives())
 		pub.settled()

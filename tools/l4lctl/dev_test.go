@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -15,8 +16,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/l4l-platform/l4l/libs/profile"
+	"github.com/l4l-platform/l4l/services/analytics"
 	"github.com/l4l-platform/l4l/services/directory"
 	"github.com/l4l-platform/l4l/tools/l4lctl/internal/demo"
 )
@@ -96,6 +99,50 @@ func TestDevUp(t *testing.T) {
 			if !codes[s.Code] {
 				t.Errorf("school %s is not listed", s.Code)
 			}
+		}
+	})
+
+	t.Run("analytics counts the seeded district from the events", func(t *testing.T) {
+		kpis := env.URL(analytics.Name) + "/v1/tenants/" + tenant + "/kpis?period=month"
+		// Generous: the consumers apply the whole seeded programme (hundreds of events, each
+		// through the inbox) on the shared dev database, slow under -race on a loaded machine.
+		var last string
+		deadline := time.Now().Add(180 * time.Second)
+		for {
+			req, _ := http.NewRequest(http.MethodGet, kpis, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			var rep struct {
+				Periods []struct {
+					KPIs []struct {
+						Key         string
+						Denominator int
+					}
+				}
+			}
+			_ = json.Unmarshal(body, &rep)
+			seen := -1
+			for _, p := range rep.Periods {
+				for _, k := range p.KPIs {
+					// Every seeded head teacher is in post: the standards' denominator.
+					if k.Key == "ht_meeting_all_standards" {
+						seen = k.Denominator
+					}
+				}
+			}
+			if seen == len(want.HeadTeachers) {
+				return
+			}
+			last = fmt.Sprintf("%d, %d head teachers counted: %s", res.StatusCode, seen, body)
+			if time.Now().After(deadline) {
+				t.Fatalf("analytics never counted %d head teachers; last answer: %.200s", len(want.HeadTeachers), last)
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 	})
 

@@ -316,3 +316,15 @@ func TestDocsListTheKPIsOfTheCode(t *testing.T) {
 		}
 	}
 }
+
+// Every field Required names can be checked (present.field panics on a forgotten one).
+func TestEveryRequiredFieldIsChecked(t *testing.T) {
+	for typ, keys := range domain.Required {
+		for _, k := range keys {
+			if got := domain.Check(typ, []byte(`{}`)); got == "" {
+				t.Errorf("%s: an empty object passes, %s missing", typ, k)
+			}
+			_ = domain.Check(typ, []byte(`{"`+k+`":"x"}`))
+		}
+	}
+}
