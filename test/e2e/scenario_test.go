@@ -511,17 +511,26 @@ func (s *scenario) plcSessions(t *testing.T) {
 	lllRemera := p.token(s.lll[remera], []string{"lll"}, gasabo, remera)
 
 	// Remera's first session, recorded by its LLL: the SEO absent; one action for R1.
+	var recorded struct {
+		Record struct {
+			Actions []idDoc `json:"actions"`
+		} `json:"record"`
+	}
 	p.must("plc", call{method: "PUT", path: gas.path("/sessions/" + rem[0].ID + "/record"), token: lllRemera, ifMatch: `"1"`, body: map[string]any{
 		"held":       true,
 		"attendance": register(remPeople, map[string]string{gas.people["GAS-SEO-REM"]: "absent"}),
 		"actions": []map[string]string{{"description": "Share the observation rubric", "owner_id": gas.people["GAS-HT-R1"],
 			"due_date": "2026-10-30"}},
-	}}, 200)
+	}}, 200).decode(t, &recorded)
+	if len(recorded.Record.Actions) != 1 {
+		t.Fatalf("recorded actions: %+v", recorded)
+	}
 
 	// A tablet syncs Remera's second session and Kacyiru's first offline; the network
 	// drops the answer and the tablet sends the same batch again with the same key.
 	batch := map[string]any{"items": []map[string]any{
-		{"session_id": rem[1].ID, "record": map[string]any{"held": true, "attendance": register(remPeople, nil)}},
+		{"session_id": rem[1].ID, "record": map[string]any{"held": true, "attendance": register(remPeople, nil),
+			"follow_ups": []map[string]string{{"action_id": recorded.Record.Actions[0].ID, "status": "done"}}}},
 		{"session_id": kac[0].ID, "record": map[string]any{"held": true, "attendance": register(kacPeople, map[string]string{
 			gas.people["GAS-HT-K2"]: "late", gas.people["GAS-HT-K3"]: "excused"})}},
 	}}
@@ -573,8 +582,11 @@ func (s *scenario) gasaboWant() map[string]want {
 		"ht_meeting_all_standards":             {2, 6},
 		"teachers_meeting_english_benchmark":   {1, 2},
 		// R2 and K1 enrolled on appointment; R2's certificate counts until revoked.
-		"accreditation_enrolled": {2, 0},
-		"leaders_graduated":      {s.graduated, 0},
+		"accreditation_enrolled":  {2, 0},
+		"accreditation_submitted": {1, 0},
+		// Remera's first session set one action; its second followed it up: 1/1.
+		"plc_action_follow_up_rate": {1, 1},
+		"leaders_graduated":         {s.graduated, 0},
 	}
 }
 
