@@ -118,6 +118,11 @@ func (s *scenario) drillKill(t *testing.T) {
 	p.must("plc", call{method: "PUT", path: gas.path("/sessions/" + s.kacyiruSessions[2].ID + "/record"), token: gas.deo, ifMatch: `"1"`,
 		body: map[string]any{"held": true, "attendance": register(kacPeople, map[string]string{gas.people["GAS-HT-K3"]: "absent"})}}, 200)
 	s.held++
+	// What analytics has finished with so far: were it to start again from the beginning
+	// of its topics rather than from its committed offsets, at least as many events would
+	// come back to it as duplicates.
+	before := scrapeSum(t, p, "analytics", "l4l_consumer_events_total", `outcome="handled"`) +
+		scrapeSum(t, p, "analytics", "l4l_consumer_events_total", `outcome="duplicate"`)
 	p.kill("analytics")
 	// While it is down the directory goes on: an SEO for Kinyinya.
 	gas.staff("GAS-SEO-KIN", "seo", "rw-gasabo-kinyinya")
@@ -128,6 +133,11 @@ func (s *scenario) drillKill(t *testing.T) {
 	// 12/14 before; Kacyiru's third: 3 present of 4 → 15/18 = 83.3 %.
 	w["plc_attendance_rate"] = want{15, 18}
 	gas.waitKPIs("after analytics was killed and restarted", w)
+	dups := scrapeSum(t, p, "analytics", "l4l_consumer_events_total", `outcome="duplicate"`)
+	if dups >= before {
+		t.Fatalf("analytics re-read %v events as duplicates after the restart, of %v it had finished with: it did not resume from its committed offsets", dups, before)
+	}
+	t.Logf("analytics had finished with %v events; after SIGKILL and restart it saw %v again as duplicates", before, dups)
 }
 
 // drillBroker: the broker stops mid-year. Services keep answering; their writes wait in
@@ -179,6 +189,25 @@ func findMessage(t *testing.T, broker, topic string, key []byte) kafka.Message {
 			return m
 		}
 	}
+}
+
+// scrapeSum adds the samples of a metric whose labels contain label.
+func scrapeSum(t *testing.T, p *platform, svc, metric, label string) float64 {
+	t.Helper()
+	res, err := http.Get(p.procs[svc].URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	sum := 0.0
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, metric+"{") && strings.Contains(line, label) {
+			f, _ := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
+			sum += f
+		}
+	}
+	return sum
 }
 
 // scrape returns the value of one sample of a service's /metrics (-1 when absent).

@@ -230,6 +230,7 @@ func (p *platform) start(name string) {
 	cmd := exec.Command(filepath.Join(binDir, name))
 	cmd.Env = p.env(name)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		p.t.Fatalf("start %s: %v", name, err)
 	}
