@@ -624,6 +624,34 @@ func (s *scenario) kpisByHand(t *testing.T) {
 		"recruitment_applications": {1, 0}, "recruitment_appointed": {0, 0},
 		"sectors_with_active_lll": {0, 9}, "seo_coverage": {1, 9}, "plc_sessions_held": {0, 0},
 	})
+	// The national roll-up adds the districts' numerators and denominators: applications
+	// 5 + 1 = 6; sectors with an LLL 2 + 0 and with an SEO 3 + 1, each of Rwanda's 416
+	// sectors (the national denominator is every sector of the profile, served or not).
+	analyst := s.p.nationalToken("analyst-1", []string{"analyst"}, "rw")
+	var rep struct {
+		Periods []struct {
+			KPIs []kpi `json:"kpis"`
+		} `json:"periods"`
+	}
+	s.p.must("analytics", call{method: "GET", path: "/v1/countries/rw/kpis?period=year", token: analyst}, 200).decode(t, &rep)
+	national := map[string]kpi{}
+	for _, k := range rep.Periods[len(rep.Periods)-1].KPIs {
+		national[k.Key] = k
+	}
+	if k := national["recruitment_applications"]; k.Numerator != 6 {
+		t.Errorf("national applications %d, want 6", k.Numerator)
+	}
+	if k := national["seo_coverage"]; k.Numerator != 4 || k.Denominator != 416 {
+		t.Errorf("national SEO coverage %d/%d, want 4 sectors", k.Numerator, k.Denominator)
+	}
+	if k := national["sectors_with_active_lll"]; k.Numerator != 2 || k.Denominator != 416 {
+		t.Errorf("national sectors with an LLL %d/%d, want 2", k.Numerator, k.Denominator)
+	}
+	t.Logf("national: applications %d, SEO coverage %d/%d, sectors with an LLL %d/%d", national["recruitment_applications"].Numerator,
+		national["seo_coverage"].Numerator, national["seo_coverage"].Denominator,
+		national["sectors_with_active_lll"].Numerator, national["sectors_with_active_lll"].Denominator)
+	// A district's DEO does not get the national roll-up.
+	s.p.must("analytics", call{method: "GET", path: "/v1/countries/rw/kpis?period=year", token: s.gas.deo}, 403)
 }
 
 // isolation: each district's DEO gets nothing of the other district from any service.
