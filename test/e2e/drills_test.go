@@ -234,7 +234,7 @@ func scrape(t *testing.T, p *platform, svc, sample string) float64 {
 // both districts and Remera's LLL's portfolio are what they were.
 func (s *scenario) drillReplay(t *testing.T) {
 	p, gas := s.p, s.gas
-	beforeG, beforeR := gas.kpis(gas.deo), s.ruh.kpis(s.ruh.deo)
+	beforeG, beforeR := settled(t, gas), settled(t, s.ruh)
 	enrolled := s.enrolmentOf(s.lll[remera], "Remera's LLL's portfolio", func(enrolment) bool { return true })
 
 	msgs := readAll(t, p.kafkaAt, "l4l.plc.events")
@@ -281,6 +281,29 @@ func (s *scenario) drillReplay(t *testing.T) {
 		t.Fatalf("PLCs led %d after the replay, %d before", after.have("plcs_led"), enrolled.have("plcs_led"))
 	}
 	t.Logf("republished %d messages of l4l.plc.events (%d events)", len(again), events)
+}
+
+// settled reads a district's KPIs once two reads a second apart agree: what the drills
+// before wrote has reached analytics.
+func settled(t *testing.T, d *district) map[string]kpi {
+	t.Helper()
+	prev := d.kpis(d.deo)
+	var cur map[string]kpi
+	if !poll(time.Minute, func() bool {
+		time.Sleep(time.Second)
+		cur = d.kpis(d.deo)
+		same := len(cur) == len(prev)
+		for k, v := range prev {
+			if c := cur[k]; c.Numerator != v.Numerator || c.Denominator != v.Denominator {
+				same = false
+			}
+		}
+		prev = cur
+		return same
+	}) {
+		t.Fatalf("%s's KPIs kept moving for a minute", d.tenant)
+	}
+	return cur
 }
 
 // readAll reads a topic from its beginning to the end it has now, every partition.
