@@ -110,7 +110,7 @@ func (s *scenario) drillPoison(t *testing.T) {
 }
 
 // drillKill: analytics is killed (SIGKILL: no drain, nothing committed on the way out)
-// right after a burst of writes, and started again: it resumes from its committed offsets
+// right after a write it has to consume, and started again: it resumes from its committed offsets
 // and the inbox drops what it had applied but not committed, so the counts are exact.
 func (s *scenario) drillKill(t *testing.T) {
 	p, gas := s.p, s.gas
