@@ -141,7 +141,20 @@ func startPlatform(t *testing.T) *platform {
 	}
 	t.Cleanup(p.stopAll)
 	for _, name := range serviceNames {
-		p.waitReady(name, 2*time.Minute)
+		// A port found free may be taken by another program before the service binds it
+		// (other tests share the machine): then the service gets a new one.
+		for attempt := 1; ; attempt++ {
+			err := p.ready(name, 2*time.Minute)
+			if err == nil {
+				break
+			}
+			logged, _ := os.ReadFile(filepath.Join(dir, name+".log"))
+			if attempt == 3 || !bytes.Contains(logged, []byte("address already in use")) {
+				t.Fatalf("%s not ready: %v", name, err)
+			}
+			p.procs[name].addr = freeAddr(t)
+			p.start(name)
+		}
 	}
 	return p
 }
@@ -265,6 +278,13 @@ func (p *platform) stopAll() {
 		}
 		_ = pr.log.Close()
 	}
+	// A service built with -race (L4L_E2E_RACE) reports races on its stderr, in its log.
+	for _, name := range serviceNames {
+		b, _ := os.ReadFile(filepath.Join(p.dir, name+".log"))
+		if i := bytes.Index(b, []byte("WARNING: DATA RACE")); i >= 0 {
+			p.t.Errorf("%s reported a data race:\n%s", name, b[i:min(len(b), i+6000)])
+		}
+	}
 	if p.t.Failed() {
 		for _, name := range serviceNames {
 			b, _ := os.ReadFile(filepath.Join(p.dir, name+".log"))
@@ -278,12 +298,20 @@ func (p *platform) stopAll() {
 
 func (p *platform) waitReady(name string, within time.Duration) {
 	p.t.Helper()
+	if err := p.ready(name, within); err != nil {
+		p.t.Fatalf("%s not ready: %v", name, err)
+	}
+}
+
+// ready polls the service's /readyz until it answers 200, the process exits, or the time
+// is up.
+func (p *platform) ready(name string, within time.Duration) error {
 	pr := p.procs[name]
-	last := ""
+	last, exited := "", false
 	ok := poll(within, func() bool {
 		select {
 		case <-pr.done:
-			last = "the process exited"
+			last, exited = "the process exited", true
 			return true
 		default:
 		}
@@ -297,9 +325,10 @@ func (p *platform) waitReady(name string, within time.Duration) {
 		last = fmt.Sprintf("%d %s", res.StatusCode, b)
 		return res.StatusCode == 200
 	})
-	if !ok || !strings.HasPrefix(last, "200") {
-		p.t.Fatalf("%s not ready: %s", name, last)
+	if !ok || exited {
+		return fmt.Errorf("%s", last)
 	}
+	return nil
 }
 
 // nationalToken is a token with a country scope and no district (university assessors).
