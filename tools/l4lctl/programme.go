@@ -117,7 +117,7 @@ func campaign(ctx context.Context, c client, p *profile.Index, deo, seo, nll str
 		"closes_on": today.AddDate(0, 0, 30).Format(profile.DateLayout), "roles": []string{"lll"},
 		"panel": map[string]any{"chair": deo, "members": []string{seo, nll}}}
 	var created struct{ ID string }
-	err := eventually(ctx, 2*time.Minute, func() error { return c.do(ctx, "POST", "/campaigns", body, &created) })
+	err := eventually(ctx, 30*time.Second, func() error { return c.do(ctx, "POST", "/campaigns", body, &created) })
 	return created.ID, err
 }
 
@@ -126,7 +126,7 @@ func plcGroups(ctx context.Context, c client, sectors int) (int, error) {
 	var g struct {
 		Items []struct{ ID string } `json:"items"`
 	}
-	err := eventually(ctx, 2*time.Minute, func() error {
+	err := eventually(ctx, 60*time.Second, func() error {
 		if err := c.do(ctx, "GET", "/groups?limit=500", nil, &g); err != nil {
 			return err
 		}
