@@ -618,5 +618,14 @@ var definitions []service.Definition
 
 func TestMain(m *testing.M) {
 	definitions = security.Services()
-	os.Exit(m.Run())
+	// The accreditation service makes a development signing key where this says, not in
+	// the source tree.
+	dir, err := os.MkdirTemp("", "l4l-security-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("L4L_ACCREDITATION_DEV_KEY", filepath.Join(dir, "accreditation-signing-key.pem"))
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
