@@ -93,11 +93,25 @@ type Store struct {
 	// Rebuild makes the events of records Recover finds (set by the events package).
 	Rebuild  Rebuild
 	notifier mongox.Notifier
+	// direct publishes an upload's events at once (the outbox relay, when the notifier
+	// is one); nil sends them through carriers.
+	direct DirectPublisher
 }
+
+// DirectPublisher publishes events at once (events.Relay.PublishNow).
+type DirectPublisher interface {
+	PublishNow(ctx context.Context, evs []events.Envelope) error
+}
+
+// PublishWithin bounds how long an upload waits for the broker before its events go into
+// carriers for the relay instead.
+const PublishWithin = 3 * time.Second
 
 // New makes a store over the tenants' databases; n is told of new outbox entries.
 func New(t *mongox.Tenants, n mongox.Notifier) *Store {
+	direct, _ := n.(DirectPublisher)
 	return &Store{
+		direct:        direct,
 		Tenants:       t,
 		notifier:      n,
 		Relationships: mongox.Aggregates[domain.Relationship]{Name: "relationship", Collection: Relationships, Tenants: t, Notifier: n},
@@ -305,21 +319,24 @@ type Rebuild func(tenant, collection string, record bson.Raw) ([]events.Envelope
 // Commit writes an upload's records (sessions, ratings, observations) with their events.
 //
 // Why not each record with its own outbox, as elsewhere: the relay clears outboxes one
-// document at a time, and on FerretDB each of those updates scans the collection, so an
-// upload of 200 sessions into a collection of 10,000 kept the service's one connection
-// busy for seconds and starved the uploads themselves. Here the events of an upload ride
-// in one small document instead, in three steps, each a single-document write or an
-// idempotent insert:
-//  1. the upload's document is inserted, pending, naming its items;
+// document at a time, and on FerretDB every update (even by _id) scans its collection, so
+// uploads of 200 sessions into a collection of 10,000 kept the service's one connection
+// busy for seconds and starved the uploads themselves. Here an upload is three inserts and
+// a delete, none of them an update, and the collection the delete scans holds only the
+// uploads in progress:
+//  1. the upload's record is inserted, pending, naming its items (the recovery record);
 //  2. the items are inserted, each marked with the upload (unordered: an id already
 //     stored is Existed, so a tablet uploading again creates nothing twice and publishes
 //     nothing twice);
-//  3. the events of the items it inserted go into outbox documents of a few events each
-//     (EventsPerCarrier), with ids made from the upload's, and the upload stops being
-//     pending.
+//  3. the events of the items it inserted are published at once through the relay's
+//     writer (DirectPublisher) and the upload's record is deleted. If the broker does not
+//     take them within PublishWithin (or there is no direct publisher), they go into
+//     outbox documents of a few events each (carriers, EventsPerCarrier) that the relay
+//     publishes, and the record stops being pending.
 //
-// A crash or an outage between 1 and 3 leaves the upload pending; Recover finishes it
-// from the items marked with it, rebuilding their events.
+// A crash or an outage between 1 and 3 leaves the record pending; Recover finishes it from
+// the items marked with it, rebuilding their events. Delivery is at least once (a crash
+// after publishing and before the delete publishes again); consumers deduplicate by id.
 func (s *Store) Commit(ctx context.Context, tenant string, items []Item) ([]Outcome, error) {
 	if len(items) == 0 {
 		return nil, nil
@@ -376,7 +393,26 @@ func (s *Store) Commit(ctx context.Context, tenant string, items []Item) ([]Outc
 			evs = append(evs, it.Events...)
 		}
 	}
-	return out, s.publish(ctx, c, up.ID, evs)
+	return out, s.finish(ctx, c, up.ID, evs)
+}
+
+// finish publishes an upload's events directly and deletes its record, or, if that fails,
+// hands them to the relay in carriers.
+func (s *Store) finish(ctx context.Context, c *mongo.Collection, id string, evs []events.Envelope) error {
+	if s.direct != nil {
+		pctx, cancel := context.WithTimeout(ctx, PublishWithin)
+		err := s.direct.PublishNow(pctx, evs)
+		cancel()
+		if err == nil {
+			// By _id alone. If this fails the record stays pending and Recover publishes
+			// its events once more: a duplicate, never a loss.
+			if _, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+				return mongox.Err(err, "upload")
+			}
+			return nil
+		}
+	}
+	return s.publish(ctx, c, id, evs)
 }
 
 // EventsPerCarrier is how many events one outbox document of an upload carries. The
@@ -483,7 +519,7 @@ func (s *Store) Recover(ctx context.Context, tenant string, olderThan time.Durat
 				evs = append(evs, e...)
 			}
 		}
-		if err := s.publish(ctx, c, up.ID, evs); err != nil {
+		if err := s.finish(ctx, c, up.ID, evs); err != nil {
 			return err
 		}
 	}
