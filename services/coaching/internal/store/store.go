@@ -302,6 +302,10 @@ type Item struct {
 type uploadItem struct {
 	Collection string `bson:"c"`
 	ID         string `bson:"i"`
+	// Events are the ids of the item's events: Recover publishes its rebuilt events under
+	// them, so an event published before a crash and again after it has one id and
+	// consumers drop the second.
+	Events []string `bson:"e,omitempty"`
 }
 
 // upload is the document of one upload in the Uploads collection: pending, it names the
@@ -353,7 +357,11 @@ func (s *Store) Commit(ctx context.Context, tenant string, items []Item) ([]Outc
 			return nil, err
 		}
 		docs[i] = append(d, bson.E{Key: UploadField, Value: up.ID})
-		up.Items = append(up.Items, uploadItem{Collection: it.Collection, ID: it.ID})
+		ui := uploadItem{Collection: it.Collection, ID: it.ID}
+		for _, e := range it.Events {
+			ui.Events = append(ui.Events, e.ID)
+		}
+		up.Items = append(up.Items, ui)
 	}
 	if _, err := c.InsertOne(ctx, up); err != nil {
 		return nil, mongox.Err(err, "upload")
@@ -496,8 +504,10 @@ func (s *Store) Recover(ctx context.Context, tenant string, olderThan time.Durat
 	}
 	for _, up := range pending {
 		byColl := map[string][]string{}
+		eventIDs := map[string][]string{}
 		for _, it := range up.Items {
 			byColl[it.Collection] = append(byColl[it.Collection], it.ID)
+			eventIDs[it.Collection+"/"+it.ID] = it.Events
 		}
 		var evs []events.Envelope
 		for coll, ids := range byColl {
@@ -515,6 +525,12 @@ func (s *Store) Recover(ctx context.Context, tenant string, olderThan time.Durat
 				e, err := s.Rebuild(tenant, coll, raw)
 				if err != nil {
 					return err
+				}
+				id, _ := raw.Lookup("_id").StringValueOK()
+				if ids := eventIDs[coll+"/"+id]; len(ids) == len(e) {
+					for k := range e {
+						e[k].ID = ids[k]
+					}
 				}
 				evs = append(evs, e...)
 			}
