@@ -23,11 +23,12 @@ import (
 
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/l4l-platform/l4l/libs/auth/devissuer"
 	"github.com/l4l-platform/l4l/libs/config"
 	"github.com/l4l-platform/l4l/libs/devstack"
-	"github.com/l4l-platform/l4l/libs/mongox"
 	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/services/coaching"
 	"github.com/l4l-platform/l4l/services/coaching/internal/domain"
@@ -126,7 +127,7 @@ func BatchSync(ctx context.Context, o Options) (Result, error) {
 				Source: domain.SourceManual, Status: domain.StatusActive, StartDate: "2025-01-06", CreatedAt: now, UpdatedAt: now,
 				ActiveKey: domain.ActiveKeyOf("lll>ht", coachee), Parties: []string{coach, coachee}, Change: domain.NewChange()}
 			if err := st.Relationships.Insert(ctx, tenant, r.ID, r); err != nil {
-				return Result{}, err
+				return Result{}, fmt.Errorf("roster: %w", err)
 			}
 			rels[c] = append(rels[c], r)
 		}
@@ -241,7 +242,9 @@ func post(ctx context.Context, url, tok, key string, items []map[string]any) err
 
 // rawInsert inserts the sessions' stored form with InsertMany, same batches and clients.
 func rawInsert(ctx context.Context, uri, db string, uploads [][]map[string]any, rels [][]domain.Relationship, batch int) (time.Duration, error) {
-	cl, err := mongox.Connect(uri)
+	// Like the service's client (one connection in dev mode), but the 8 writers may queue
+	// for it longer than the service's 3 s: that wait is part of the ceiling.
+	cl, err := mongo.Connect(options.Client().ApplyURI(uri).SetServerSelectionTimeout(time.Minute))
 	if err != nil {
 		return 0, err
 	}
@@ -250,7 +253,7 @@ func rawInsert(ctx context.Context, uri, db string, uploads [][]map[string]any, 
 	for _, ix := range store.Indexes[store.Sessions] {
 		// One at a time: FerretDB 1.24 fails a createIndexes naming several.
 		if _, err := coll.Indexes().CreateOne(ctx, ix); err != nil {
-			return 0, err
+			return 0, fmt.Errorf("raw insert: index: %w", err)
 		}
 	}
 	docs := make([][]any, len(uploads))
@@ -277,7 +280,7 @@ func rawInsert(ctx context.Context, uri, db string, uploads [][]map[string]any, 
 		wg.Go(func() {
 			for b := 0; b < len(docs[c]); b += batch {
 				if _, err := coll.InsertMany(ctx, docs[c][b:min(b+batch, len(docs[c]))]); err != nil {
-					errs <- err
+					errs <- fmt.Errorf("raw insert: %w", err)
 					return
 				}
 			}

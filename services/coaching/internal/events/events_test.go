@@ -184,26 +184,17 @@ func TestUploadEventsSurviveACrash(t *testing.T) {
 		t.Fatalf("%d upload records left after a published upload", n)
 	}
 
-	sent := map[string]string{} // event id → subject, as the uploads made them
-	for _, it := range []store.Item{item("b1"), item("b2"), item("c1"), item("c2")} {
-		sent[it.Events[0].ID] = it.ID
-	}
-	for _, c := range []struct {
-		publishFirst bool
-		items        []string
-	}{{false, []string{"b1", "b2"}}, {true, []string{"c1", "c2"}}} {
+	sent := map[string]string{} // event id → subject, as the crashed uploads made them
+	for _, publishFirst := range []bool{false, true} {
 		upCtx, die := context.WithCancel(ctx)
-		s := NewStore(tenants, crashing{Relay: relay, publishFirst: c.publishFirst, die: die})
-		var items []store.Item
-		for id, subject := range sent {
-			if slices.Contains(c.items, subject) {
-				it := item(subject)
-				it.Events[0].ID = id
-				items = append(items, it)
-			}
-		}
+		s := NewStore(tenants, crashing{Relay: relay, publishFirst: publishFirst, die: die})
+		prefix := map[bool]string{false: "b", true: "c"}[publishFirst]
+		items := []store.Item{item(prefix + "1"), item(prefix + "2")}
 		if _, err := s.Commit(upCtx, tenant, items); err == nil {
-			t.Fatalf("the upload of %v survived its crash", c.items)
+			t.Fatalf("the upload of %s1 and %s2 survived its crash", prefix, prefix)
+		}
+		for _, it := range items {
+			sent[it.Events[0].ID] = it.ID // the id Commit gave the event
 		}
 	}
 	if n, _ := db.Collection(store.Uploads).CountDocuments(ctx, bson.D{{Key: "pending", Value: true}}); n != 2 {

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -298,23 +300,27 @@ type Item struct {
 	Events     []events.Envelope
 }
 
-// uploadItem names an item of an upload.
-type uploadItem struct {
-	Collection string `bson:"c"`
-	ID         string `bson:"i"`
-	// Events are the ids of the item's events: Recover publishes its rebuilt events under
-	// them, so an event published before a crash and again after it has one id and
-	// consumers drop the second.
-	Events []string `bson:"e,omitempty"`
+// upload is the recovery record of one upload in the Uploads collection, pending while
+// its items are written and their events published. It is small (no list of items) so
+// that inserting it costs little and so does the delete that ends it, which on FerretDB
+// scans the collection: Recover finds the items by their mark instead.
+type upload struct {
+	ID        string    `bson:"_id"`
+	Pending   bool      `bson:"pending"`
+	CreatedAt time.Time `bson:"created_at"`
+	// Collections are those the upload writes to.
+	Collections []string `bson:"colls"`
+	// Items named the items in records of earlier versions (read by Recover only).
+	Items []struct {
+		Collection string `bson:"c"`
+	} `bson:"items,omitempty"`
 }
 
-// upload is the document of one upload in the Uploads collection: pending, it names the
-// items it is about to insert, until their events are in its carriers.
-type upload struct {
-	ID        string       `bson:"_id"`
-	Pending   bool         `bson:"pending"`
-	CreatedAt time.Time    `bson:"created_at"`
-	Items     []uploadItem `bson:"items,omitempty"`
+// eventID is the id of the k-th event of an upload's item: derived, not random, so that
+// Recover makes it again under the same id and consumers drop an event published both
+// before a crash and after it.
+func eventID(up upload, collection, item string, k int) string {
+	return events.DerivedID(up.CreatedAt, up.ID, collection, item, strconv.Itoa(k))
 }
 
 // Rebuild makes again the events of a stored record (by collection), for Recover.
@@ -328,7 +334,8 @@ type Rebuild func(tenant, collection string, record bson.Raw) ([]events.Envelope
 // busy for seconds and starved the uploads themselves. Here an upload is three inserts and
 // a delete, none of them an update, and the collection the delete scans holds only the
 // uploads in progress:
-//  1. the upload's record is inserted, pending, naming its items (the recovery record);
+//  1. the upload's record is inserted, pending, naming the collections it writes (the
+//     recovery record; the events' ids are derived from it, see eventID);
 //  2. the items are inserted, each marked with the upload (unordered: an id already
 //     stored is Existed, so a tablet uploading again creates nothing twice and publishes
 //     nothing twice);
@@ -339,8 +346,9 @@ type Rebuild func(tenant, collection string, record bson.Raw) ([]events.Envelope
 //     publishes, and the record stops being pending.
 //
 // A crash or an outage between 1 and 3 leaves the record pending; Recover finishes it from
-// the items marked with it, rebuilding their events. Delivery is at least once (a crash
-// after publishing and before the delete publishes again); consumers deduplicate by id.
+// the items marked with it, rebuilding their events under the same ids. Delivery is at
+// least once (a crash after publishing and before the delete publishes again, with the
+// same event ids); consumers deduplicate by id.
 func (s *Store) Commit(ctx context.Context, tenant string, items []Item) ([]Outcome, error) {
 	if len(items) == 0 {
 		return nil, nil
@@ -349,7 +357,8 @@ func (s *Store) Commit(ctx context.Context, tenant string, items []Item) ([]Outc
 	if err != nil {
 		return nil, err
 	}
-	up := upload{ID: domain.NewID(), Pending: true, CreatedAt: time.Now().UTC()}
+	// Milliseconds, as stored: event ids are derived from it (eventID).
+	up := upload{ID: domain.NewID(), Pending: true, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
 	docs := make([]bson.D, len(items))
 	for i, it := range items {
 		d, err := document(it.Value, nil)
@@ -357,11 +366,12 @@ func (s *Store) Commit(ctx context.Context, tenant string, items []Item) ([]Outc
 			return nil, err
 		}
 		docs[i] = append(d, bson.E{Key: UploadField, Value: up.ID})
-		ui := uploadItem{Collection: it.Collection, ID: it.ID}
-		for _, e := range it.Events {
-			ui.Events = append(ui.Events, e.ID)
+		if !slices.Contains(up.Collections, it.Collection) {
+			up.Collections = append(up.Collections, it.Collection)
 		}
-		up.Items = append(up.Items, ui)
+		for k := range it.Events {
+			it.Events[k].ID = eventID(up, it.Collection, it.ID, k)
+		}
 	}
 	if _, err := c.InsertOne(ctx, up); err != nil {
 		return nil, mongox.Err(err, "upload")
@@ -503,21 +513,22 @@ func (s *Store) Recover(ctx context.Context, tenant string, olderThan time.Durat
 		return err
 	}
 	for _, up := range pending {
-		byColl := map[string][]string{}
-		eventIDs := map[string][]string{}
+		colls := up.Collections
 		for _, it := range up.Items {
-			byColl[it.Collection] = append(byColl[it.Collection], it.ID)
-			eventIDs[it.Collection+"/"+it.ID] = it.Events
+			if !slices.Contains(colls, it.Collection) {
+				colls = append(colls, it.Collection)
+			}
 		}
 		var evs []events.Envelope
-		for coll, ids := range byColl {
+		for _, coll := range colls {
 			target, err := s.coll(ctx, tenant, coll)
 			if err != nil {
 				return err
 			}
 			// Only the items this upload inserted carry its mark; the others were stored
 			// before (and published then) or never made it (the device uploads them again).
-			stored, err := all[bson.Raw](ctx, target, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: UploadField, Value: up.ID}})
+			// A scan of the collection on FerretDB, but only after a crash.
+			stored, err := all[bson.Raw](ctx, target, bson.D{{Key: UploadField, Value: up.ID}})
 			if err != nil {
 				return err
 			}
@@ -527,10 +538,8 @@ func (s *Store) Recover(ctx context.Context, tenant string, olderThan time.Durat
 					return err
 				}
 				id, _ := raw.Lookup("_id").StringValueOK()
-				if ids := eventIDs[coll+"/"+id]; len(ids) == len(e) {
-					for k := range e {
-						e[k].ID = ids[k]
-					}
+				for k := range e {
+					e[k].ID = eventID(up, coll, id, k)
 				}
 				evs = append(evs, e...)
 			}
