@@ -117,7 +117,8 @@ func campaign(ctx context.Context, c client, p *profile.Index, deo, seo, nll str
 		"closes_on": today.AddDate(0, 0, 30).Format(profile.DateLayout), "roles": []string{"lll"},
 		"panel": map[string]any{"chair": deo, "members": []string{seo, nll}}}
 	var created struct{ ID string }
-	err := eventually(ctx, 30*time.Second, func() error { return c.do(ctx, "POST", "/campaigns", body, &created) })
+	// Generous: on a loaded machine (or under -race) the events take a while to arrive.
+	err := eventually(ctx, 2*time.Minute, func() error { return c.do(ctx, "POST", "/campaigns", body, &created) })
 	return created.ID, err
 }
 
