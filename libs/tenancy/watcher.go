@@ -292,5 +292,10 @@ func (w *Watcher) apply(m kafka.Message) {
 	close(w.changed)
 	w.changed = make(chan struct{})
 	w.mu.Unlock()
-	w.logger.Info("tenant state", "tenant", t.Tenant, "state", state)
+	// Changes after the start are worth an info line; the replay of the topic is not.
+	level := slog.LevelDebug
+	if w.IsCaughtUp() {
+		level = slog.LevelInfo
+	}
+	w.logger.Log(context.Background(), level, "tenant state", "tenant", t.Tenant, "state", state)
 }
