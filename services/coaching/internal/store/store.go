@@ -100,6 +100,83 @@ type Store struct {
 	// direct publishes an upload's events at once (the outbox relay, when the notifier
 	// is one); nil sends them through carriers.
 	direct DirectPublisher
+	rels   *relationshipCache
+}
+
+// RelationshipCacheFor is how long uploads reuse the relationships they read. Every
+// relationship write of this process drops the cache (each publishes an event, so the
+// cache sits in front of the relay's notifier); another replica's change is seen within
+// this time, well inside the lag with which relationships follow the directory's events
+// anyway. On FerretDB each read decodes the whole collection.
+const RelationshipCacheFor = 2 * time.Second
+
+// relationshipCache keeps, per tenant, the relationships uploads read, for a short time.
+type relationshipCache struct {
+	mu        sync.Mutex
+	tenants   map[string]*cachedRelationships
+	droppedAt time.Time // reads that started before it may have seen what a write changed
+}
+
+type cachedRelationships struct {
+	at   time.Time
+	byID map[string]domain.Relationship
+}
+
+func (c *relationshipCache) get(tenant string, ids []string) (map[string]domain.Relationship, []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]domain.Relationship{}
+	e := c.tenants[tenant]
+	if e == nil || time.Since(e.at) > RelationshipCacheFor {
+		return out, ids
+	}
+	var missing []string
+	for _, id := range ids {
+		if r, ok := e.byID[id]; ok {
+			out[id] = r
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return out, missing
+}
+
+// put adds what was read at readAt, unless a write dropped the cache since.
+func (c *relationshipCache) put(tenant string, readAt time.Time, rels map[string]domain.Relationship) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.tenants[tenant]
+	if e == nil || time.Since(e.at) > RelationshipCacheFor {
+		e = &cachedRelationships{at: readAt, byID: map[string]domain.Relationship{}}
+		c.tenants[tenant] = e
+	}
+	if readAt.Before(e.at) || readAt.Before(c.droppedAt) {
+		return
+	}
+	for id, r := range rels {
+		e.byID[id] = r
+	}
+}
+
+func (c *relationshipCache) drop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Reads started before this write cannot fill the cache (see put).
+	c.droppedAt = time.Now()
+	clear(c.tenants)
+}
+
+// dropOnWrite is the relationships' notifier: it drops the cache, then tells the relay.
+type dropOnWrite struct {
+	cache *relationshipCache
+	next  mongox.Notifier
+}
+
+func (d dropOnWrite) Notify(coll *mongo.Collection, ids ...any) {
+	d.cache.drop()
+	if d.next != nil {
+		d.next.Notify(coll, ids...)
+	}
 }
 
 // DirectPublisher publishes events at once (events.Relay.PublishNow).
@@ -114,11 +191,13 @@ const PublishWithin = 3 * time.Second
 // New makes a store over the tenants' databases; n is told of new outbox entries.
 func New(t *mongox.Tenants, n mongox.Notifier) *Store {
 	direct, _ := n.(DirectPublisher)
+	cache := &relationshipCache{tenants: map[string]*cachedRelationships{}}
 	return &Store{
 		direct:        direct,
+		rels:          cache,
 		Tenants:       t,
 		notifier:      n,
-		Relationships: mongox.Aggregates[domain.Relationship]{Name: "relationship", Collection: Relationships, Tenants: t, Notifier: n},
+		Relationships: mongox.Aggregates[domain.Relationship]{Name: "relationship", Collection: Relationships, Tenants: t, Notifier: dropOnWrite{cache, n}},
 		Sessions:      mongox.Aggregates[domain.Session]{Name: "session", Collection: Sessions, Tenants: t, Notifier: n},
 		Ratings:       mongox.Aggregates[domain.Rating]{Name: "rating", Collection: Ratings, Tenants: t, Notifier: n},
 		Observations:  mongox.Aggregates[domain.Observation]{Name: "observation", Collection: Observations, Tenants: t, Notifier: n},
@@ -229,17 +308,24 @@ func (s *Store) ActiveRelationships(ctx context.Context, tenant string, filter b
 	return s.Relationships.All(ctx, tenant, append(bson.D{{Key: "status", Value: domain.StatusActive}}, filter...))
 }
 
-// RelationshipsByID reads relationships (active or ended) by id.
+// RelationshipsByID reads relationships (active or ended) by id, from the last
+// RelationshipCacheFor's reads when it can (uploads read the same few again and again).
 func (s *Store) RelationshipsByID(ctx context.Context, tenant string, ids []string) (map[string]domain.Relationship, error) {
-	out := map[string]domain.Relationship{}
-	if len(ids) == 0 {
+	out, missing := s.rels.get(tenant, ids)
+	if len(missing) == 0 {
 		return out, nil
 	}
-	rels, err := s.Relationships.All(ctx, tenant, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
-	for _, r := range rels {
-		out[r.ID] = r
+	readAt := time.Now()
+	rels, err := s.Relationships.All(ctx, tenant, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: missing}}}})
+	if err != nil {
+		return out, err
 	}
-	return out, err
+	read := make(map[string]domain.Relationship, len(rels))
+	for _, r := range rels {
+		out[r.ID], read[r.ID] = r, r
+	}
+	s.rels.put(tenant, readAt, read)
+	return out, nil
 }
 
 // SessionsOf reads the sessions of relationships.
