@@ -227,14 +227,17 @@ func post(ctx context.Context, url, tok, key string, items []map[string]any) err
 		return err
 	}
 	defer res.Body.Close()
+	// An upload sent again after a 503 may find some or all of its items stored by the
+	// first attempt: "existed" is as good as "created" for the tablet (stored once).
 	var out struct {
 		Created int `json:"created"`
+		Existed int `json:"existed"`
 	}
 	b, _ := io.ReadAll(res.Body)
 	if res.StatusCode == http.StatusServiceUnavailable || res.StatusCode == http.StatusConflict {
 		return errBusy
 	}
-	if res.StatusCode != http.StatusOK || json.Unmarshal(b, &out) != nil || out.Created != len(items) {
+	if res.StatusCode != http.StatusOK || json.Unmarshal(b, &out) != nil || out.Created+out.Existed != len(items) {
 		return fmt.Errorf("sync answered %d: %.300s", res.StatusCode, b)
 	}
 	return nil
