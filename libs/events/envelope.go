@@ -1,6 +1,7 @@
 package events
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,25 @@ type Envelope struct {
 	Tenant string `json:"tenant" bson:"tenant"`
 	// Data is the event payload: ids and facts, never names or free text.
 	Data json.RawMessage `json:"data,omitempty" bson:"data,omitempty"`
+}
+
+// DerivedID is a UUIDv7 made from t and parts rather than at random: the same inputs
+// always give the same id. A store that may have to make an event again after a crash
+// (rather than keeping the event itself) gives it a derived id, so that the event made
+// again has the id consumers deduplicate by.
+func DerivedID(t time.Time, parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var id uuid.UUID
+	copy(id[:], h.Sum(nil))
+	ms := uint64(t.UnixMilli())
+	id[0], id[1], id[2], id[3], id[4], id[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	id[6] = 0x70 | id[6]&0x0f // version 7
+	id[8] = 0x80 | id[8]&0x3f // RFC 9562 variant
+	return id.String()
 }
 
 // New builds a valid envelope with a fresh UUIDv7 id and the current time. data is

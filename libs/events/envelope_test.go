@@ -210,3 +210,35 @@ func TestOutboxBSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// A derived id is a valid UUIDv7 carrying t, the same for the same inputs and different
+// for different ones.
+func TestDerivedID(t *testing.T) {
+	DerivedID, New := events.DerivedID, events.New
+	at := time.Date(2026, 11, 23, 10, 0, 0, 123e6, time.UTC)
+	a := DerivedID(at, "upload-1", "sessions", "s1", "0")
+	if a != DerivedID(at, "upload-1", "sessions", "s1", "0") {
+		t.Fatal("not deterministic")
+	}
+	for _, other := range []string{DerivedID(at, "upload-1", "sessions", "s2", "0"), DerivedID(at, "upload-1", "sessions", "s1", "1"),
+		DerivedID(at, "upload-1sessions", "s1", "0"), DerivedID(at.Add(time.Millisecond), "upload-1", "sessions", "s1", "0")} {
+		if other == a {
+			t.Fatalf("%s made twice from different inputs", a)
+		}
+	}
+	id, err := uuid.Parse(a)
+	if err != nil || id.Version() != 7 || id.Variant() != uuid.RFC4122 {
+		t.Fatalf("%s: version %v variant %v err %v", a, id.Version(), id.Variant(), err)
+	}
+	if sec, nsec := id.Time().UnixTime(); time.Unix(sec, nsec).UnixMilli() != at.UnixMilli() {
+		t.Fatalf("%s carries %v, want %v", a, time.Unix(sec, nsec), at)
+	}
+	e, err := New("/l4l/test", "org.l4l.test.thing.happened.v1", "rw-gasabo", "x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ID = a
+	if err := e.Validate(); err != nil {
+		t.Fatalf("an envelope with a derived id: %v", err)
+	}
+}

@@ -233,6 +233,33 @@ func (r *Relay) Notify(coll *mongo.Collection, ids ...any) {
 	r.signal()
 }
 
+// PublishNow publishes evs on the relay's topic at once, through its writer and with its
+// metrics, for a store that keeps its own recovery record rather than an outbox (see
+// services/coaching's uploads): on an error nothing tells which events the broker took,
+// so the caller falls back to its outbox and some events may go out twice (consumers
+// deduplicate). It does not wait for Run to have created the topic.
+func (r *Relay) PublishNow(ctx context.Context, evs []Envelope) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	msgs := make([]kafka.Message, 0, len(evs))
+	for _, e := range evs {
+		m, err := ToMessage(r.opts.Topic, e)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, m)
+	}
+	if err := r.w.WriteMessages(ctx, msgs...); err != nil {
+		if ctx.Err() == nil {
+			r.failed.Add(float64(len(msgs)))
+		}
+		return err
+	}
+	r.published.Add(float64(len(msgs)))
+	return nil
+}
+
 func (r *Relay) signal() {
 	select {
 	case r.wake <- struct{}{}:

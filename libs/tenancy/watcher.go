@@ -179,7 +179,13 @@ func (w *Watcher) discover(ctx context.Context) ([]int, map[int]offsets, error) 
 		if err == nil {
 			return partitions, ends, nil
 		}
-		w.logger.Warn("tenancy topic not readable yet; retrying", "error", err, "in", wait)
+		// The first miss is usual on a fresh broker (the topic was just created, and the
+		// metadata not yet refreshed): only a second one is worth a warning.
+		level := slog.LevelWarn
+		if wait == 100*time.Millisecond {
+			level = slog.LevelDebug
+		}
+		w.logger.Log(ctx, level, "tenancy topic not readable yet; retrying", "error", err, "in", wait)
 		select {
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
@@ -292,5 +298,10 @@ func (w *Watcher) apply(m kafka.Message) {
 	close(w.changed)
 	w.changed = make(chan struct{})
 	w.mu.Unlock()
-	w.logger.Info("tenant state", "tenant", t.Tenant, "state", state)
+	// Changes after the start are worth an info line; the replay of the topic is not.
+	level := slog.LevelDebug
+	if w.IsCaughtUp() {
+		level = slog.LevelInfo
+	}
+	w.logger.Log(context.Background(), level, "tenant state", "tenant", t.Tenant, "state", state)
 }

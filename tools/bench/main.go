@@ -135,6 +135,7 @@ func directoryRows() ([]Row, error) {
 	cfg, _ := config.FromEnv(directory.Name)
 	cfg.HTTPAddr, cfg.MongoURI, cfg.KafkaBrokers = "127.0.0.1:0", stack.MongoURI, stack.KafkaBrokers
 	cfg.OIDCIssuer, cfg.OIDCJWKSURL = devissuer.DefaultIssuer, jwksURL
+	cfg.Tenants = []string{tenant} // served without a tenancy event
 	svc, err := service.Start(ctx, directory.Definition, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	if err != nil {
 		return nil, err

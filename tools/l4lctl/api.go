@@ -32,6 +32,14 @@ type importReport struct {
 type apiError struct {
 	Method, URL string
 	Problem     problem.Problem
+	// RetryAfter is the answer's Retry-After header: the service says trying again helps.
+	RetryAfter string
+}
+
+// retryable reports whether the service asked to be called again: 503, or a 409 with
+// Retry-After (an Idempotency-Key whose first request is still running).
+func (e *apiError) retryable() bool {
+	return e.Problem.Status == http.StatusServiceUnavailable || (e.Problem.Status == http.StatusConflict && e.RetryAfter != "")
 }
 
 func (e *apiError) Error() string {

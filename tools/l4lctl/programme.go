@@ -117,7 +117,8 @@ func campaign(ctx context.Context, c client, p *profile.Index, deo, seo, nll str
 		"closes_on": today.AddDate(0, 0, 30).Format(profile.DateLayout), "roles": []string{"lll"},
 		"panel": map[string]any{"chair": deo, "members": []string{seo, nll}}}
 	var created struct{ ID string }
-	err := eventually(ctx, 30*time.Second, func() error { return c.do(ctx, "POST", "/campaigns", body, &created) })
+	// Generous: on a loaded machine (or under -race) the events take a while to arrive.
+	err := eventually(ctx, 2*time.Minute, func() error { return c.do(ctx, "POST", "/campaigns", body, &created) })
 	return created.ID, err
 }
 
@@ -208,8 +209,8 @@ func eventually(ctx context.Context, within time.Duration, f func() error) error
 // client calls one service's tenant API with a token.
 type client struct{ base, token string }
 
-// do calls the API, retrying with back-off (for up to a minute) while the service answers
-// 503, as the answer asks: in dev mode the database has one connection per service and a
+// do calls the API, retrying with back-off (for up to a minute) while the service asks for
+// it (503, or 409 with Retry-After): in dev mode the database has one connection per service and a
 // loaded machine makes requests wait for it. A POST carries one Idempotency-Key across
 // its retries, so a retry never creates anything twice.
 func (c client) do(ctx context.Context, method, path string, body, out any) error {
@@ -230,7 +231,7 @@ func (c client) do(ctx context.Context, method, path string, body, out any) erro
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
 		err := c.once(ctx, method, path, payload, key, out)
 		var ae *apiError
-		if !errors.As(err, &ae) || ae.Problem.Status != http.StatusServiceUnavailable || time.Now().After(deadline) {
+		if !errors.As(err, &ae) || !ae.retryable() || time.Now().After(deadline) {
 			return err
 		}
 		select {
@@ -267,7 +268,7 @@ func (c client) once(ctx context.Context, method, path string, payload []byte, k
 		return err
 	}
 	if res.StatusCode >= 400 {
-		e := &apiError{Method: method, URL: c.base + path}
+		e := &apiError{Method: method, URL: c.base + path, RetryAfter: res.Header.Get("Retry-After")}
 		_ = json.Unmarshal(b, &e.Problem)
 		if e.Problem.Status == 0 {
 			e.Problem = problem.Problem{Status: res.StatusCode, Title: http.StatusText(res.StatusCode)}

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -163,9 +160,8 @@ func editDistance(a, b string) int {
 // publishTenancy creates the compacted topic if needed and publishes the event.
 func publishTenancy(ctx context.Context, brokers []string, typ string, t tenancy.Tenant) (e events.Envelope, err error) {
 	defer func() {
-		var op *net.OpError
-		if errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &op) {
-			err = fmt.Errorf("no Kafka broker answers at %s: is `l4lctl dev up` running, or is --brokers wrong? (%w)", strings.Join(brokers, ","), err)
+		if err != nil {
+			err = fmt.Errorf("could not publish to the Kafka brokers at %s (is `l4lctl dev up` running, or is --brokers wrong?): %w", strings.Join(brokers, ","), err)
 		}
 	}()
 	if err := events.EnsureTopics(ctx, brokers, events.TenancyTopic); err != nil {

@@ -6,14 +6,18 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 
 	"github.com/l4l-platform/l4l/libs/events"
 	"github.com/l4l-platform/l4l/libs/idempotency"
@@ -93,14 +97,107 @@ type Store struct {
 	// Rebuild makes the events of records Recover finds (set by the events package).
 	Rebuild  Rebuild
 	notifier mongox.Notifier
+	// direct publishes an upload's events at once (the outbox relay, when the notifier
+	// is one); nil sends them through carriers.
+	direct DirectPublisher
+	rels   *relationshipCache
 }
+
+// RelationshipCacheFor is how long uploads reuse the relationships they read. Every
+// relationship write of this process drops the cache (each publishes an event, so the
+// cache sits in front of the relay's notifier); another replica's change is seen within
+// this time, well inside the lag with which relationships follow the directory's events
+// anyway. On FerretDB each read decodes the whole collection.
+const RelationshipCacheFor = 2 * time.Second
+
+// relationshipCache keeps, per tenant, the relationships uploads read, for a short time.
+type relationshipCache struct {
+	mu        sync.Mutex
+	tenants   map[string]*cachedRelationships
+	droppedAt time.Time // reads that started before it may have seen what a write changed
+}
+
+type cachedRelationships struct {
+	at   time.Time
+	byID map[string]domain.Relationship
+}
+
+func (c *relationshipCache) get(tenant string, ids []string) (map[string]domain.Relationship, []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]domain.Relationship{}
+	e := c.tenants[tenant]
+	if e == nil || time.Since(e.at) > RelationshipCacheFor {
+		return out, ids
+	}
+	var missing []string
+	for _, id := range ids {
+		if r, ok := e.byID[id]; ok {
+			out[id] = r
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return out, missing
+}
+
+// put adds what was read at readAt, unless a write dropped the cache since.
+func (c *relationshipCache) put(tenant string, readAt time.Time, rels map[string]domain.Relationship) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.tenants[tenant]
+	if e == nil || time.Since(e.at) > RelationshipCacheFor {
+		e = &cachedRelationships{at: readAt, byID: map[string]domain.Relationship{}}
+		c.tenants[tenant] = e
+	}
+	if readAt.Before(e.at) || readAt.Before(c.droppedAt) {
+		return
+	}
+	for id, r := range rels {
+		e.byID[id] = r
+	}
+}
+
+func (c *relationshipCache) drop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Reads started before this write cannot fill the cache (see put).
+	c.droppedAt = time.Now()
+	clear(c.tenants)
+}
+
+// dropOnWrite is the relationships' notifier: it drops the cache, then tells the relay.
+type dropOnWrite struct {
+	cache *relationshipCache
+	next  mongox.Notifier
+}
+
+func (d dropOnWrite) Notify(coll *mongo.Collection, ids ...any) {
+	d.cache.drop()
+	if d.next != nil {
+		d.next.Notify(coll, ids...)
+	}
+}
+
+// DirectPublisher publishes events at once (events.Relay.PublishNow).
+type DirectPublisher interface {
+	PublishNow(ctx context.Context, evs []events.Envelope) error
+}
+
+// PublishWithin bounds how long an upload waits for the broker before its events go into
+// carriers for the relay instead.
+const PublishWithin = 3 * time.Second
 
 // New makes a store over the tenants' databases; n is told of new outbox entries.
 func New(t *mongox.Tenants, n mongox.Notifier) *Store {
+	direct, _ := n.(DirectPublisher)
+	cache := &relationshipCache{tenants: map[string]*cachedRelationships{}}
 	return &Store{
+		direct:        direct,
+		rels:          cache,
 		Tenants:       t,
 		notifier:      n,
-		Relationships: mongox.Aggregates[domain.Relationship]{Name: "relationship", Collection: Relationships, Tenants: t, Notifier: n},
+		Relationships: mongox.Aggregates[domain.Relationship]{Name: "relationship", Collection: Relationships, Tenants: t, Notifier: dropOnWrite{cache, n}},
 		Sessions:      mongox.Aggregates[domain.Session]{Name: "session", Collection: Sessions, Tenants: t, Notifier: n},
 		Ratings:       mongox.Aggregates[domain.Rating]{Name: "rating", Collection: Ratings, Tenants: t, Notifier: n},
 		Observations:  mongox.Aggregates[domain.Observation]{Name: "observation", Collection: Observations, Tenants: t, Notifier: n},
@@ -211,17 +308,24 @@ func (s *Store) ActiveRelationships(ctx context.Context, tenant string, filter b
 	return s.Relationships.All(ctx, tenant, append(bson.D{{Key: "status", Value: domain.StatusActive}}, filter...))
 }
 
-// RelationshipsByID reads relationships (active or ended) by id.
+// RelationshipsByID reads relationships (active or ended) by id, from the last
+// RelationshipCacheFor's reads when it can (uploads read the same few again and again).
 func (s *Store) RelationshipsByID(ctx context.Context, tenant string, ids []string) (map[string]domain.Relationship, error) {
-	out := map[string]domain.Relationship{}
-	if len(ids) == 0 {
+	out, missing := s.rels.get(tenant, ids)
+	if len(missing) == 0 {
 		return out, nil
 	}
-	rels, err := s.Relationships.All(ctx, tenant, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
-	for _, r := range rels {
-		out[r.ID] = r
+	readAt := time.Now()
+	rels, err := s.Relationships.All(ctx, tenant, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: missing}}}})
+	if err != nil {
+		return out, err
 	}
-	return out, err
+	read := make(map[string]domain.Relationship, len(rels))
+	for _, r := range rels {
+		out[r.ID], read[r.ID] = r, r
+	}
+	s.rels.put(tenant, readAt, read)
+	return out, nil
 }
 
 // SessionsOf reads the sessions of relationships.
@@ -284,19 +388,27 @@ type Item struct {
 	Events     []events.Envelope
 }
 
-// uploadItem names an item of an upload.
-type uploadItem struct {
-	Collection string `bson:"c"`
-	ID         string `bson:"i"`
+// upload is the recovery record of one upload in the Uploads collection, pending while
+// its items are written and their events published. It is small (no list of items) so
+// that inserting it costs little and so does the delete that ends it, which on FerretDB
+// scans the collection: Recover finds the items by their mark instead.
+type upload struct {
+	ID        string    `bson:"_id"`
+	Pending   bool      `bson:"pending"`
+	CreatedAt time.Time `bson:"created_at"`
+	// Collections are those the upload writes to.
+	Collections []string `bson:"colls"`
+	// Items named the items in records of earlier versions (read by Recover only).
+	Items []struct {
+		Collection string `bson:"c"`
+	} `bson:"items,omitempty"`
 }
 
-// upload is the document of one upload in the Uploads collection: pending, it names the
-// items it is about to insert, until their events are in its carriers.
-type upload struct {
-	ID        string       `bson:"_id"`
-	Pending   bool         `bson:"pending"`
-	CreatedAt time.Time    `bson:"created_at"`
-	Items     []uploadItem `bson:"items,omitempty"`
+// eventID is the id of the k-th event of an upload's item: derived, not random, so that
+// Recover makes it again under the same id and consumers drop an event published both
+// before a crash and after it.
+func eventID(up upload, collection, item string, k int) string {
+	return events.DerivedID(up.CreatedAt, up.ID, collection, item, strconv.Itoa(k))
 }
 
 // Rebuild makes again the events of a stored record (by collection), for Recover.
@@ -305,21 +417,26 @@ type Rebuild func(tenant, collection string, record bson.Raw) ([]events.Envelope
 // Commit writes an upload's records (sessions, ratings, observations) with their events.
 //
 // Why not each record with its own outbox, as elsewhere: the relay clears outboxes one
-// document at a time, and on FerretDB each of those updates scans the collection, so an
-// upload of 200 sessions into a collection of 10,000 kept the service's one connection
-// busy for seconds and starved the uploads themselves. Here the events of an upload ride
-// in one small document instead, in three steps, each a single-document write or an
-// idempotent insert:
-//  1. the upload's document is inserted, pending, naming its items;
+// document at a time, and on FerretDB every update (even by _id) scans its collection, so
+// uploads of 200 sessions into a collection of 10,000 kept the service's one connection
+// busy for seconds and starved the uploads themselves. Here an upload is three inserts and
+// a delete, none of them an update, and the collection the delete scans holds only the
+// uploads in progress:
+//  1. the upload's record is inserted, pending, naming the collections it writes (the
+//     recovery record; the events' ids are derived from it, see eventID);
 //  2. the items are inserted, each marked with the upload (unordered: an id already
 //     stored is Existed, so a tablet uploading again creates nothing twice and publishes
 //     nothing twice);
-//  3. the events of the items it inserted go into outbox documents of a few events each
-//     (EventsPerCarrier), with ids made from the upload's, and the upload stops being
-//     pending.
+//  3. the events of the items it inserted are published at once through the relay's
+//     writer (DirectPublisher) and the upload's record is deleted. If the broker does not
+//     take them within PublishWithin (or there is no direct publisher), they go into
+//     outbox documents of a few events each (carriers, EventsPerCarrier) that the relay
+//     publishes, and the record stops being pending.
 //
-// A crash or an outage between 1 and 3 leaves the upload pending; Recover finishes it
-// from the items marked with it, rebuilding their events.
+// A crash or an outage between 1 and 3 leaves the record pending; Recover finishes it from
+// the items marked with it, rebuilding their events under the same ids. Delivery is at
+// least once (a crash after publishing and before the delete publishes again, with the
+// same event ids); consumers deduplicate by id.
 func (s *Store) Commit(ctx context.Context, tenant string, items []Item) ([]Outcome, error) {
 	if len(items) == 0 {
 		return nil, nil
@@ -328,15 +445,21 @@ func (s *Store) Commit(ctx context.Context, tenant string, items []Item) ([]Outc
 	if err != nil {
 		return nil, err
 	}
-	up := upload{ID: domain.NewID(), Pending: true, CreatedAt: time.Now().UTC()}
-	docs := make([]bson.D, len(items))
+	// Milliseconds, as stored: event ids are derived from it (eventID).
+	up := upload{ID: domain.NewID(), Pending: true, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+	docs := make([]bson.Raw, len(items))
 	for i, it := range items {
-		d, err := document(it.Value, nil)
+		d, err := document(it.Value, up.ID)
 		if err != nil {
 			return nil, err
 		}
-		docs[i] = append(d, bson.E{Key: UploadField, Value: up.ID})
-		up.Items = append(up.Items, uploadItem{Collection: it.Collection, ID: it.ID})
+		docs[i] = d
+		if !slices.Contains(up.Collections, it.Collection) {
+			up.Collections = append(up.Collections, it.Collection)
+		}
+		for k := range it.Events {
+			it.Events[k].ID = eventID(up, it.Collection, it.ID, k)
+		}
 	}
 	if _, err := c.InsertOne(ctx, up); err != nil {
 		return nil, mongox.Err(err, "upload")
@@ -376,7 +499,26 @@ func (s *Store) Commit(ctx context.Context, tenant string, items []Item) ([]Outc
 			evs = append(evs, it.Events...)
 		}
 	}
-	return out, s.publish(ctx, c, up.ID, evs)
+	return out, s.finish(ctx, c, up.ID, evs)
+}
+
+// finish publishes an upload's events directly and deletes its record, or, if that fails,
+// hands them to the relay in carriers.
+func (s *Store) finish(ctx context.Context, c *mongo.Collection, id string, evs []events.Envelope) error {
+	if s.direct != nil {
+		pctx, cancel := context.WithTimeout(ctx, PublishWithin)
+		err := s.direct.PublishNow(pctx, evs)
+		cancel()
+		if err == nil {
+			// By _id alone. If this fails the record stays pending and Recover publishes
+			// its events once more: a duplicate, never a loss.
+			if _, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+				return mongox.Err(err, "upload")
+			}
+			return nil
+		}
+	}
+	return s.publish(ctx, c, id, evs)
 }
 
 // EventsPerCarrier is how many events one outbox document of an upload carries. The
@@ -459,19 +601,22 @@ func (s *Store) Recover(ctx context.Context, tenant string, olderThan time.Durat
 		return err
 	}
 	for _, up := range pending {
-		byColl := map[string][]string{}
+		colls := up.Collections
 		for _, it := range up.Items {
-			byColl[it.Collection] = append(byColl[it.Collection], it.ID)
+			if !slices.Contains(colls, it.Collection) {
+				colls = append(colls, it.Collection)
+			}
 		}
 		var evs []events.Envelope
-		for coll, ids := range byColl {
+		for _, coll := range colls {
 			target, err := s.coll(ctx, tenant, coll)
 			if err != nil {
 				return err
 			}
 			// Only the items this upload inserted carry its mark; the others were stored
 			// before (and published then) or never made it (the device uploads them again).
-			stored, err := all[bson.Raw](ctx, target, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: UploadField, Value: up.ID}})
+			// A scan of the collection on FerretDB, but only after a crash.
+			stored, err := all[bson.Raw](ctx, target, bson.D{{Key: UploadField, Value: up.ID}})
 			if err != nil {
 				return err
 			}
@@ -480,32 +625,36 @@ func (s *Store) Recover(ctx context.Context, tenant string, olderThan time.Durat
 				if err != nil {
 					return err
 				}
+				id, _ := raw.Lookup("_id").StringValueOK()
+				for k := range e {
+					e[k].ID = eventID(up, coll, id, k)
+				}
 				evs = append(evs, e...)
 			}
 		}
-		if err := s.publish(ctx, c, up.ID, evs); err != nil {
+		if err := s.finish(ctx, c, up.ID, evs); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// document is the stored form of a new aggregate: its fields, version 1, alive, and its
-// events in the outbox — the same shape mongox.Aggregates writes.
-func document(v any, evs []mongox.Event) (bson.D, error) {
+// document is the stored form of a new aggregate written by an upload: its fields,
+// version 1, alive, and the upload's mark — the shape mongox.Aggregates writes. Built by
+// appending to the marshalled value (not through a bson.D, which the driver would
+// marshal once more): uploads of hundreds of records spent a third of their time there.
+func document(v any, upload string) (bson.Raw, error) {
 	raw, err := bson.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	var d bson.D
-	if err := bson.Unmarshal(raw, &d); err != nil {
-		return nil, err
-	}
-	d = append(d, bson.E{Key: mongox.VersionField, Value: int64(1)}, bson.E{Key: mongox.DeletedField, Value: ""})
-	if len(evs) > 0 {
-		d = append(d, bson.E{Key: mongox.OutboxField, Value: evs})
-	}
-	return d, nil
+	doc := raw[:len(raw)-1] // without its terminating 0
+	doc = bsoncore.AppendInt64Element(doc, mongox.VersionField, 1)
+	doc = bsoncore.AppendStringElement(doc, mongox.DeletedField, "")
+	doc = bsoncore.AppendStringElement(doc, UploadField, upload)
+	doc = append(doc, 0)
+	binary.LittleEndian.PutUint32(doc, uint32(len(doc)))
+	return bson.Raw(doc), nil
 }
 
 // Changes reads up to limit documents of a collection changed after since (and not after
