@@ -56,6 +56,11 @@ type Definition struct {
 	Routes func(d *Deps, v1 *gin.RouterGroup) error
 	// Subscriptions are the service's event consumers, each its own consumer group.
 	Subscriptions []Subscription
+	// Privacy, for a service that holds personal data, exports and erases a person's
+	// records. Start then serves GET /v1/tenants/{t}/privacy/<service>/people/{person}
+	// (dpo, admin) and consumes the directory's erasure requests, confirming each with
+	// org.l4l.<service>.erasure.completed.v1 (docs/privacy.md).
+	Privacy func(d *Deps) privacy.Hooks
 }
 
 // Subscription is one consumer group of a service: the topics it reads and its handler.
@@ -108,6 +113,7 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 		Topic: events.Topic(def.Name), Logger: logger, Registerer: reg, SweepInterval: cfg.OutboxSweep,
 	})
 	tenants := mongox.NewTenants(client, def.Name, withPlatformIndexes(def.Indexes))
+	def = withPrivacy(def)
 	tenants.OnOpen = func(db *mongo.Database) {
 		for _, c := range def.Outbox {
 			relay.Watch(db.Collection(c))
@@ -138,6 +144,9 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	}
 	v1 := srv.Engine.Group("/v1", verifier.Middleware(), trail.Middleware(), TenancyGuard(watcher, profiles, cfg.Tenants), validQuery)
 	v1.GET("/tenants/:tenant"+privacy.AuditRoute(def.Name), auth.Allow(privacy.ReaderRoles...), trail.ListHandler())
+	if def.Privacy != nil {
+		v1.GET("/tenants/:tenant"+privacy.PeopleRoute(def.Name), auth.Allow(privacy.ReaderRoles...), privacy.ExportHandler(def.Name, def.Privacy(d)))
+	}
 	if err := def.Routes(d, v1); err != nil {
 		return nil, err
 	}
@@ -201,6 +210,23 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	}()
 	logger.Info("serving", "url", srv.URL())
 	return &Running{URL: srv.URL(), Deps: d, done: done}, nil
+}
+
+// withPrivacy adds, for a service with privacy hooks, the consumer of the directory's
+// erasure requests and the collection of its confirmations (which carries their events).
+func withPrivacy(def Definition) Definition {
+	if def.Privacy == nil {
+		return def
+	}
+	def.Outbox = append(append([]string(nil), def.Outbox...), privacy.ErasuresCollection)
+	def.Subscriptions = append(append([]Subscription(nil), def.Subscriptions...), Subscription{
+		Name:   "privacy",
+		Topics: []string{events.Topic("directory")},
+		Handler: func(d *Deps) events.Handler {
+			return privacy.ErasureHandler(def.Name, d.Tenants, d.Relay, def.Privacy(d))
+		},
+	})
+	return def
 }
 
 // withPlatformIndexes adds the indexes of what libs keeps in every tenant database (the
