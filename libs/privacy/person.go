@@ -152,3 +152,49 @@ func ErasureHandler(service string, tenants *mongox.Tenants, notify mongox.Notif
 		return nil
 	}
 }
+
+// Query is one kind of record an export gathers: the documents of Collection matching
+// Filter.
+type Query struct {
+	Kind       string
+	Collection string
+	Filter     bson.D
+}
+
+// Gather runs an export's queries in the tenant's database and returns the documents as
+// stored, by kind, without their outbox (events waiting to be published repeat what the
+// documents say) — a subject-access answer shows what is held, deleted records included.
+func Gather(ctx context.Context, tenants *mongox.Tenants, tenant string, queries ...Query) (map[string]any, error) {
+	db, err := tenants.DB(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	for _, q := range queries {
+		cur, err := db.Collection(q.Collection).Find(ctx, q.Filter)
+		if err != nil {
+			return nil, mongox.Err(err, q.Kind)
+		}
+		docs := []bson.M{}
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, mongox.Err(err, q.Kind)
+		}
+		for _, d := range docs {
+			delete(d, mongox.OutboxField)
+		}
+		if prev, ok := out[q.Kind].([]bson.M); ok {
+			docs = append(prev, docs...)
+		}
+		out[q.Kind] = docs
+	}
+	return out, nil
+}
+
+// Either matches documents where any of the fields equals person.
+func Either(person string, fields ...string) bson.D {
+	or := bson.A{}
+	for _, f := range fields {
+		or = append(or, bson.D{{Key: f, Value: person}})
+	}
+	return bson.D{{Key: "$or", Value: or}}
+}

@@ -19,45 +19,20 @@ func (s *Store) Erasures() mongox.Aggregates[domain.ErasureRequest] {
 }
 
 // ExportPerson is everything the directory holds about a person: the person record
-// (tombstone included, it is still held) and the person's role assignments.
+// (a deleted one's tombstone too: it is still held), the role assignments and the
+// erasure requests about them.
 func (s *Store) ExportPerson(ctx context.Context, tenant, person string) (map[string]any, error) {
-	out := map[string]any{}
-	people, err := s.rawByFilter(ctx, tenant, People, bson.D{{Key: "_id", Value: person}})
+	recs, err := privacy.Gather(ctx, s.tenants, tenant,
+		privacy.Query{Kind: "people", Collection: People, Filter: bson.D{{Key: "_id", Value: person}}},
+		privacy.Query{Kind: "role_assignments", Collection: Roles, Filter: bson.D{{Key: "person_id", Value: person}}},
+		privacy.Query{Kind: "erasure_requests", Collection: ErasureRequests, Filter: bson.D{{Key: "person_id", Value: person}}})
 	if err != nil {
 		return nil, err
 	}
-	roles, err := s.rawByFilter(ctx, tenant, Roles, bson.D{{Key: "person_id", Value: person}})
-	if err != nil {
-		return nil, err
+	for _, d := range recs["people"].([]bson.M) {
+		delete(d, "staff_key") // an index key, the staff id again
 	}
-	reqs, err := s.rawByFilter(ctx, tenant, ErasureRequests, bson.D{{Key: "person_id", Value: person}})
-	if err != nil {
-		return nil, err
-	}
-	out["people"], out["role_assignments"], out["erasure_requests"] = people, roles, reqs
-	return out, nil
-}
-
-// rawByFilter reads documents as stored, without the outbox (events in flight are not
-// the person's data) and the internal keys.
-func (s *Store) rawByFilter(ctx context.Context, tenant, coll string, f bson.D) ([]bson.M, error) {
-	db, err := s.tenants.DB(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := db.Collection(coll).Find(ctx, f)
-	if err != nil {
-		return nil, mongox.Err(err, coll)
-	}
-	out := []bson.M{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, mongox.Err(err, coll)
-	}
-	for _, d := range out {
-		delete(d, mongox.OutboxField)
-		delete(d, "staff_key")
-	}
-	return out, nil
+	return recs, nil
 }
 
 // ErasePerson pseudonymises the person record: names become privacy.Erased and the
