@@ -106,4 +106,3 @@ func withoutID(d bson.D) bson.D {
 	}
 	return out
 }
-
