@@ -5,10 +5,10 @@
 package events
 
 import (
-	"github.com/l4l-platform/l4l/libs/privacy"
 	"time"
 
 	"github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/privacy"
 	"github.com/l4l-platform/l4l/services/plc/internal/domain"
 )
 
