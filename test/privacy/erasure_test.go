@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,9 @@ func id(t *testing.T, r *servicetest.Response) string {
 // export and no directory read returns her name or any of the texts, and every record
 // id is still there.
 func TestErasureAcrossServices(t *testing.T) {
+	// The credential issuer's development key, generated on first use, goes to a
+	// temporary directory rather than into the source tree.
+	t.Setenv(accreditation.EnvDevKey, filepath.Join(t.TempDir(), "accreditation-signing-key.pem"))
 	stack := devstack.ForTest(t)
 	p := &platform{t: t, envs: map[string]*servicetest.Env{}}
 	for _, def := range []service.Definition{directory.Definition, recruitment.Definition, plc.Definition, coaching.Definition, accreditation.Definition} {
