@@ -56,6 +56,14 @@ type Definition struct {
 	Routes func(d *Deps, v1 *gin.RouterGroup) error
 	// Subscriptions are the service's event consumers, each its own consumer group.
 	Subscriptions []Subscription
+	// Privacy, for a service that holds personal data, exports and erases a person's
+	// records. Start then serves GET /v1/tenants/{t}/privacy/<service>/people/{person}
+	// (dpo, admin) and consumes the directory's erasure requests, confirming each with
+	// org.l4l.<service>.erasure.completed.v1 (docs/privacy.md).
+	Privacy func(d *Deps) privacy.Hooks
+	// Retention are the service's kinds of records that live for a limited time; libs
+	// adds its own (privacy.PlatformRetention) and runs them daily in every tenant.
+	Retention []privacy.RetentionRule
 }
 
 // Subscription is one consumer group of a service: the topics it reads and its handler.
@@ -80,7 +88,9 @@ func (s Subscription) GroupID(service string) string {
 type Running struct {
 	URL  string
 	Deps *Deps
-	done chan error
+	// Retention is the service's retention job (tests and operators may run it now).
+	Retention *privacy.Retention
+	done      chan error
 }
 
 // Wait blocks until the service stopped and returns why.
@@ -108,6 +118,7 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 		Topic: events.Topic(def.Name), Logger: logger, Registerer: reg, SweepInterval: cfg.OutboxSweep,
 	})
 	tenants := mongox.NewTenants(client, def.Name, withPlatformIndexes(def.Indexes))
+	def = withPrivacy(def)
 	tenants.OnOpen = func(db *mongo.Database) {
 		for _, c := range def.Outbox {
 			relay.Watch(db.Collection(c))
@@ -138,6 +149,9 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	}
 	v1 := srv.Engine.Group("/v1", verifier.Middleware(), trail.Middleware(), TenancyGuard(watcher, profiles, cfg.Tenants), validQuery)
 	v1.GET("/tenants/:tenant"+privacy.AuditRoute(def.Name), auth.Allow(privacy.ReaderRoles...), trail.ListHandler())
+	if def.Privacy != nil {
+		v1.GET("/tenants/:tenant"+privacy.PeopleRoute(def.Name), auth.Allow(privacy.ReaderRoles...), privacy.ExportHandler(def.Name, def.Privacy(d)))
+	}
 	if err := def.Routes(d, v1); err != nil {
 		return nil, err
 	}
@@ -147,6 +161,8 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	var bg sync.WaitGroup
 	bg.Go(func() { _ = watcher.Run(bgCtx) })
 	bg.Go(func() { trail.Run(bgCtx) })
+	retention := privacy.NewRetention(tenants, append(append([]privacy.RetentionRule(nil), privacy.PlatformRetention...), def.Retention...), logger, reg)
+	bg.Go(func() { retention.Run(bgCtx, time.Minute, retentionInterval(logger)) })
 	stopEarly := func() { stopBackground(); bg.Wait() }
 	// Serve tenants from their announced state rather than answer 503 for the first
 	// moments: reading the compacted topic takes a few milliseconds when the broker is up.
@@ -200,7 +216,24 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 		done <- err
 	}()
 	logger.Info("serving", "url", srv.URL())
-	return &Running{URL: srv.URL(), Deps: d, done: done}, nil
+	return &Running{URL: srv.URL(), Deps: d, Retention: retention, done: done}, nil
+}
+
+// withPrivacy adds, for a service with privacy hooks, the consumer of the directory's
+// erasure requests and the collection of its confirmations (which carries their events).
+func withPrivacy(def Definition) Definition {
+	if def.Privacy == nil {
+		return def
+	}
+	def.Outbox = append(append([]string(nil), def.Outbox...), privacy.ErasuresCollection)
+	def.Subscriptions = append(append([]Subscription(nil), def.Subscriptions...), Subscription{
+		Name:   "privacy",
+		Topics: []string{events.Topic("directory")},
+		Handler: func(d *Deps) events.Handler {
+			return privacy.ErasureHandler(def.Name, d.Tenants, d.Relay, def.Privacy(d))
+		},
+	})
+	return def
 }
 
 // withPlatformIndexes adds the indexes of what libs keeps in every tenant database (the
@@ -213,6 +246,22 @@ func withPlatformIndexes(own mongox.Indexes) mongox.Indexes {
 		}
 	}
 	return all
+}
+
+// retentionInterval is L4L_RETENTION_INTERVAL (a Go duration), 24h by default.
+// (Read here rather than in libs/config, which another engineer was changing; it belongs
+// in config.Service.)
+func retentionInterval(logger *slog.Logger) time.Duration {
+	v := os.Getenv("L4L_RETENTION_INTERVAL")
+	if v == "" {
+		return 24 * time.Hour
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute {
+		logger.Warn("L4L_RETENTION_INTERVAL is not a duration of a minute or more; using 24h", "value", v)
+		return 24 * time.Hour
+	}
+	return d
 }
 
 // tenancyStartWait bounds how long Start waits for the tenancy topic to be read.

@@ -23,6 +23,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	libevents "github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/privacy"
 	"github.com/l4l-platform/l4l/libs/profile"
 	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/services/accreditation/internal/domain"
@@ -109,6 +110,10 @@ var Definition = service.Definition{
 		subscription("plc", events.PLC),
 		subscription("coaching", events.Coaching),
 		subscription("directory", events.Directory),
+	},
+	Privacy: func(d *service.Deps) privacy.Hooks {
+		s := store.New(d.Tenants, d.Relay)
+		return privacy.Hooks{Export: s.ExportPerson, Erase: s.ErasePerson}
 	},
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	libevents "github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/privacy"
 	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/services/coaching/internal/events"
 	"github.com/l4l-platform/l4l/services/coaching/internal/http"
@@ -49,4 +50,8 @@ var Definition = service.Definition{
 			return events.Directory(events.NewStore(d.Tenants, d.Relay), d.Profiles, now)
 		},
 	}},
+	Privacy: func(d *service.Deps) privacy.Hooks {
+		s := events.NewStore(d.Tenants, d.Relay)
+		return privacy.Hooks{Export: s.ExportPerson, Erase: s.ErasePerson}
+	},
 }

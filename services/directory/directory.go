@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	libevents "github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/privacy"
 	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/services/directory/internal/events"
 	"github.com/l4l-platform/l4l/services/directory/internal/http"
@@ -29,7 +30,7 @@ var Definition = service.Definition{
 	Name:    Name,
 	OpenAPI: OpenAPI,
 	Indexes: store.Indexes,
-	Outbox:  []string{store.Schools, store.People, store.Roles},
+	Outbox:  []string{store.Schools, store.People, store.Roles, store.ErasureRequests},
 	Routes: func(d *service.Deps, v1 *gin.RouterGroup) error {
 		api := &http.API{Store: store.New(d.Tenants, d.Relay), Profiles: d.Profiles, Now: now}
 		api.Register(v1, d.Server.AllowLargeBody)
@@ -41,7 +42,19 @@ var Definition = service.Definition{
 		Handler: func(d *service.Deps) libevents.Handler {
 			return events.RecruitmentHandler(store.New(d.Tenants, d.Relay), d.Profiles, now)
 		},
+	}, {
+		// Each service's confirmation of an erasure request (docs/privacy.md).
+		Name:   "erasure-confirmations",
+		Topics: events.ConfirmationTopics(),
+		Handler: func(d *service.Deps) libevents.Handler {
+			return events.ConfirmationHandler(store.New(d.Tenants, d.Relay), now)
+		},
 	}},
+	// The directory pseudonymises its own person record like every other service.
+	Privacy: func(d *service.Deps) privacy.Hooks {
+		s := store.New(d.Tenants, d.Relay)
+		return privacy.Hooks{Export: s.ExportPerson, Erase: s.ErasePerson}
+	},
 }
 
 func now() time.Time { return time.Now().UTC() }

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/privacy"
 	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/services/plc/internal/domain"
 	plcevents "github.com/l4l-platform/l4l/services/plc/internal/events"
@@ -51,4 +52,8 @@ var Definition = service.Definition{
 			return groups(d).Handle
 		},
 	}},
+	Privacy: func(d *service.Deps) privacy.Hooks {
+		s := store.New(d.Tenants, d.Relay)
+		return privacy.Hooks{Export: s.ExportPerson, Erase: s.ErasePerson}
+	},
 }

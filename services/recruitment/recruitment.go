@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	libevents "github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/privacy"
 	"github.com/l4l-platform/l4l/libs/service"
 	"github.com/l4l-platform/l4l/services/recruitment/internal/events"
 	"github.com/l4l-platform/l4l/services/recruitment/internal/http"
@@ -45,4 +46,8 @@ var Definition = service.Definition{
 			return events.DirectoryHandler(store.New(d.Tenants, d.Relay), d.Profiles)
 		},
 	}},
+	Privacy: func(d *service.Deps) privacy.Hooks {
+		s := store.New(d.Tenants, d.Relay)
+		return privacy.Hooks{Export: s.ExportPerson, Erase: s.ErasePerson}
+	},
 }

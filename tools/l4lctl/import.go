@@ -63,7 +63,7 @@ func runImport(cmd *cobra.Command, o importOptions, kind, file string) error {
 	if o.mode != "all" && o.mode != "valid" {
 		return fmt.Errorf("--mode %q: all (import nothing if any row is bad) or valid (import the good rows)", o.mode)
 	}
-	token, err := importToken(o)
+	token, err := importToken(o, "deo", "l4lctl-import")
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func printRowErrors(w io.Writer, errs []problem.FieldError) {
 
 // importToken picks the bearer token: explicit, from the environment, or minted from the
 // dev key. Minting never creates a key here: a fresh key would be trusted by no one.
-func importToken(o importOptions) (string, error) {
+func importToken(o importOptions, role, subject string) (string, error) {
 	if o.token != "" {
 		return o.token, nil
 	}
@@ -131,13 +131,15 @@ func importToken(o importOptions) (string, error) {
 	if _, err := os.Stat(filepath.Join(o.dir, "dev-issuer.pem")); err != nil {
 		return "", fmt.Errorf("no token: pass --token or set L4L_TOKEN (no dev issuer key in %s to mint one; is --dir the one `l4lctl dev up` uses?)", o.dir)
 	}
-	return mintToken(tokenOptions{roles: []string{"deo"}, tenant: o.tenant, subject: "l4lctl-import", ttl: devTokenTTL, dir: o.dir})
+	return mintToken(tokenOptions{roles: []string{role}, tenant: o.tenant, subject: subject, ttl: devTokenTTL, dir: o.dir})
 }
 
 // uploadBar shows progress only on a terminal; in CI logs and pipes a redrawn bar is noise.
 func uploadBar(w io.Writer, size int64, desc string) *progressbar.ProgressBar {
-	if f, ok := w.(*os.File); ok && f == os.Stderr && term.IsTerminal(int(f.Fd())) {
+	if f, ok := w.(*os.File); ok && f == os.Stderr && isTerminal(f) {
 		return progressbar.DefaultBytes(size, desc) // draws on os.Stderr
 	}
 	return progressbar.DefaultBytesSilent(size, desc)
 }
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/privacy"
 	"github.com/l4l-platform/l4l/libs/service/servicetest"
 	"github.com/l4l-platform/l4l/services/directory/internal/domain"
 	dirEvents "github.com/l4l-platform/l4l/services/directory/internal/events"
@@ -32,6 +33,13 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 		dirEvents.RoleAssigned:  func(t string) (events.Envelope, error) { return dirEvents.ForRole(t, "rw-gasabo", r) },
 		dirEvents.RoleUpdated:   func(t string) (events.Envelope, error) { return dirEvents.ForRole(t, "rw-gasabo", r) },
 		dirEvents.RoleRemoved:   func(t string) (events.Envelope, error) { return dirEvents.ForRole(t, "rw-gasabo", r) },
+		dirEvents.ErasureRequested: func(string) (events.Envelope, error) {
+			return dirEvents.ForErasureRequest("rw-gasabo", domain.NewErasureRequest(p.ID, "dpo-1", now))
+		},
+		// The directory's own confirmation is built by libs/privacy, as every service's.
+		privacy.ErasureCompletedType("directory"): func(t string) (events.Envelope, error) {
+			return events.New(dirEvents.Source, t, "rw-gasabo", "req-1", privacy.ErasureCompleted{RequestID: "req-1", PersonID: p.ID, Service: "directory", Records: 1})
+		},
 	}
 	files, _ := filepath.Glob(filepath.Join(schemas, "*.json"))
 	if len(files) != len(build) {

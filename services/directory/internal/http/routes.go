@@ -58,6 +58,8 @@ func (a *API) Register(v1 *gin.RouterGroup, allowLarge func(route string, limit 
 	t.PUT("/role-assignments/:id", auth.Allow(editors...), web.Handle(a.updateRole))
 	t.DELETE("/role-assignments/:id", auth.Allow(editors...), web.Handle(a.deleteRole))
 
+	a.registerPrivacy(t, idem)
+
 	for _, kind := range []string{"schools", "head-teachers", "oneroster"} {
 		route := "/imports/" + kind
 		t.POST(route, auth.Allow(editors...), web.Handle(a.importer(kind)))

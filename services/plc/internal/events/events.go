@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/privacy"
 	"github.com/l4l-platform/l4l/services/plc/internal/domain"
 )
 
@@ -27,8 +28,10 @@ const (
 	ActionUpdated      = "org.l4l.plc.action.updated.v1"
 )
 
-// Types lists every type the service publishes.
-var Types = []string{GroupFormed, GroupChanged, SessionScheduled, SessionRescheduled, SessionCancelled, SessionHeld, SessionNotHeld, ActionCreated, ActionUpdated}
+// Types lists every type the service publishes (the erasure confirmation is published
+// by libs/privacy for the service).
+var Types = []string{GroupFormed, GroupChanged, SessionScheduled, SessionRescheduled, SessionCancelled, SessionHeld, SessionNotHeld, ActionCreated, ActionUpdated,
+	privacy.ErasureCompletedType("plc")}
 
 // Group is the data of group events.
 type Group struct {

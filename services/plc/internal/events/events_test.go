@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/privacy"
 	"github.com/l4l-platform/l4l/libs/service/servicetest"
 	"github.com/l4l-platform/l4l/services/plc/internal/domain"
 	plc "github.com/l4l-platform/l4l/services/plc/internal/events"
@@ -47,6 +48,9 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 		plc.ActionCreated:    func() (events.Envelope, error) { return plc.ForAction(plc.ActionCreated, "rw-gasabo", s, action) },
 		plc.ActionUpdated: func() (events.Envelope, error) {
 			return plc.ForAction(plc.ActionUpdated, "rw-gasabo", s, domain.ActionStatus{Action: action.Action, Status: domain.ActionDone})
+		},
+		privacy.ErasureCompletedType("plc"): func() (events.Envelope, error) {
+			return events.New(plc.Source, privacy.ErasureCompletedType("plc"), "rw-gasabo", "req-1", privacy.ErasureCompleted{RequestID: "req-1", PersonID: "p1", Service: "plc", Records: 3})
 		},
 	}
 	files, _ := filepath.Glob(filepath.Join(schemas, "*.json"))

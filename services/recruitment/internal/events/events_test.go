@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/privacy"
 	"github.com/l4l-platform/l4l/libs/service/servicetest"
 	"github.com/l4l-platform/l4l/services/recruitment/internal/domain"
 	recEvents "github.com/l4l-platform/l4l/services/recruitment/internal/events"
@@ -42,6 +43,11 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 		recEvents.LeaderAppointed:  func() (events.Envelope, error) { return recEvents.Appointment("rw-gasabo", c, ap) },
 		recEvents.LeaderInducted:   func() (events.Envelope, error) { return recEvents.Induction("rw-gasabo", ap) },
 		recEvents.LeaderExited:     func() (events.Envelope, error) { return recEvents.Exit("rw-gasabo", ap) },
+		// The erasure confirmation is built by libs/privacy, as every service's.
+		privacy.ErasureCompletedType("recruitment"): func() (events.Envelope, error) {
+			return events.New("/l4l/recruitment", privacy.ErasureCompletedType("recruitment"), "rw-gasabo", "req-1",
+				privacy.ErasureCompleted{RequestID: "req-1", PersonID: a.PersonID, Service: "recruitment", Records: 2})
+		},
 	}
 	files, _ := filepath.Glob(filepath.Join(schemas, "*.json"))
 	if len(files) != len(build) {
