@@ -1,0 +1,164 @@
+// Package report is the quarterly programme report (issue 14): the KPIs of a district or
+// a country for a quarter with their change since the last quarter and the baseline,
+// charts over time, the units furthest behind and data-quality notes, rendered as an HTML
+// page with inline SVG (no external assets) and printed to PDF by headless Chromium. It
+// takes KPIs already computed by internal/domain, so every figure equals the KPI API's.
+package report
+
+import (
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/l4l-platform/l4l/services/analytics/internal/domain"
+)
+
+// MaxQuarters bounds the charts: three years of quarters.
+const MaxQuarters = 12
+
+// Input is what a report is made from.
+type Input struct {
+	Programme string
+	// Scope is the tenant or country code; ScopeName its name, ScopeKind "district" or "country".
+	Scope, ScopeName, ScopeKind string
+	// Quarters are oldest first, the last being the report's; KPIs[i] are Quarters[i]'s.
+	Quarters []domain.Period
+	KPIs     [][]domain.Value
+	AsOf     string
+	// Units are the units directly below the scope (sectors of a district, districts of a
+	// country) with their KPIs for the report's quarter.
+	Units  []Unit
+	Parked int
+}
+
+// Unit is one unit below the scope.
+type Unit struct {
+	Code, Name string
+	KPIs       []domain.Value
+}
+
+// Report is what the page shows.
+type Report struct {
+	Input
+	// Empty: nothing recorded in scope up to the end of the quarter.
+	Empty bool
+	// First is the index in Quarters of the baseline: the first quarter with data.
+	First  int
+	Rows   []Row
+	Charts []Chart
+	Behind []Behind
+	// NoData are the units with no data this quarter.
+	NoData []string
+}
+
+// Row is one KPI with its changes.
+type Row struct {
+	domain.Value
+	// SinceLast and SinceBaseline are nil when either figure is missing (or there is no
+	// earlier quarter).
+	SinceLast, SinceBaseline *float64
+}
+
+// Behind is a unit on the "furthest behind" list.
+type Behind struct {
+	Name  string
+	Value float64
+	Num   int
+	Den   int
+}
+
+// ChartSpec is which KPIs a chart draws.
+type ChartSpec struct {
+	ID   string
+	Keys func(keys []string) []string
+}
+
+// Headline charts, in the order shown.
+var Headline = []ChartSpec{
+	{"standards", func(keys []string) []string {
+		var out []string
+		for _, k := range keys {
+			if strings.HasPrefix(k, domain.StandardKeyPrefix) {
+				out = append(out, k)
+			}
+		}
+		return append(out, "ht_meeting_all_standards")
+	}},
+	{"plc", fixed("plc_sessions_held", "plc_active")},
+	{"coaching", fixed("coaching_coverage")},
+	{"benchmarks", fixed("teachers_meeting_english_benchmark", "teachers_meeting_maths_benchmark")},
+	{"certified", fixed("leaders_graduated")},
+}
+
+func fixed(keys ...string) func([]string) []string { return func([]string) []string { return keys } }
+
+// HasData says whether a quarter's KPIs count anything recorded. The shares of sectors
+// with an LLL or an SEO always have a denominator (the profile's sectors), so they alone
+// do not make data.
+func HasData(vals []domain.Value) bool {
+	for _, v := range vals {
+		if v.Numerator > 0 {
+			return true
+		}
+		if v.Denominator > 0 && v.Key != "sectors_with_active_lll" && v.Key != "seo_coverage" {
+			return true
+		}
+	}
+	return false
+}
+
+// Build makes the report from its input.
+func Build(in Input) Report {
+	r := Report{Input: in}
+	last := len(in.Quarters) - 1
+	r.First = slices.IndexFunc(in.KPIs, HasData)
+	if r.First < 0 {
+		r.Empty, r.First = true, last
+	}
+	now := in.KPIs[last]
+	keys := make([]string, len(now))
+	for i, v := range now {
+		keys[i] = v.Key
+		row := Row{Value: v}
+		if last > r.First {
+			row.SinceLast = change(v, in.KPIs[last-1][i])
+			row.SinceBaseline = change(v, in.KPIs[r.First][i])
+		}
+		r.Rows = append(r.Rows, row)
+	}
+	for _, c := range Headline {
+		r.Charts = append(r.Charts, chart(c.ID, c.Keys(keys), in, r.First))
+	}
+	for _, u := range in.Units {
+		if !HasData(u.KPIs) {
+			r.NoData = append(r.NoData, u.Name)
+			continue
+		}
+		i := slices.IndexFunc(u.KPIs, func(v domain.Value) bool { return v.Key == "ht_meeting_all_standards" })
+		if i >= 0 && u.KPIs[i].Value != nil {
+			v := u.KPIs[i]
+			r.Behind = append(r.Behind, Behind{Name: u.Name, Value: *v.Value, Num: v.Numerator, Den: v.Denominator})
+		}
+	}
+	slices.SortStableFunc(r.Behind, func(a, b Behind) int {
+		switch {
+		case a.Value < b.Value:
+			return -1
+		case a.Value > b.Value:
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	r.Behind = r.Behind[:min(5, len(r.Behind))]
+	return r
+}
+
+// change is now − then, rounded as the KPI is (percentages in percentage points).
+func change(now, then domain.Value) *float64 {
+	if now.Value == nil || then.Value == nil {
+		return nil
+	}
+	d := *now.Value - *then.Value
+	d = math.Round(d*100) / 100
+	return &d
+}
