@@ -113,3 +113,9 @@ func ParseQuarter(name string) (Period, error) {
 	}
 	return QuarterOf(time.Date(y, time.Month(3*q-2), 1, 0, 0, 0, 0, time.UTC)), nil
 }
+
+// FromTime is the period's first day.
+func (p Period) FromTime() time.Time {
+	t, _ := time.Parse(time.DateOnly, p.From)
+	return t
+}

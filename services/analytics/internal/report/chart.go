@@ -13,7 +13,7 @@ const (
 	chartWidth  = 640
 	chartHeight = 220
 	padLeft     = 44
-	padRight    = 12
+	padRight    = 28
 	padTop      = 12
 	padBottom   = 28
 )
@@ -128,3 +128,6 @@ func niceCeil(v float64) float64 {
 	}
 	return 10 * p
 }
+
+// AxisEnd is where the x axis ends.
+func (c Chart) AxisEnd() int { return c.Width - padRight }

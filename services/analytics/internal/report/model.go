@@ -55,8 +55,11 @@ type Report struct {
 type Row struct {
 	domain.Value
 	// SinceLast and SinceBaseline are nil when either figure is missing (or there is no
-	// earlier quarter).
+	// earlier quarter). The baseline is the KPI's own first figure from the report's
+	// first quarter with data on (Baseline names its quarter): a KPI first measured in
+	// 2026Q3 is compared with 2026Q3, not with a quarter when it could not be measured.
 	SinceLast, SinceBaseline *float64
+	Baseline                 string
 }
 
 // Behind is a unit on the "furthest behind" list.
@@ -92,19 +95,19 @@ var Headline = []ChartSpec{
 
 func fixed(keys ...string) func([]string) []string { return func([]string) []string { return keys } }
 
-// HasData says whether a quarter's KPIs count anything recorded. The shares of sectors
-// with an LLL or an SEO always have a denominator (the profile's sectors), so they alone
-// do not make data.
+// HasData says whether a quarter's KPIs count anything recorded: a denominator alone
+// (the profile's sectors, the schools the directory lists) is not yet data.
 func HasData(vals []domain.Value) bool {
-	for _, v := range vals {
-		if v.Numerator > 0 {
-			return true
-		}
-		if v.Denominator > 0 && v.Key != "sectors_with_active_lll" && v.Key != "seo_coverage" {
-			return true
-		}
+	return slices.ContainsFunc(vals, func(v domain.Value) bool { return v.Numerator > 0 })
+}
+
+// hasFigure says whether a KPI has a figure worth comparing with: a count above zero,
+// any other unit computed.
+func hasFigure(v domain.Value) bool {
+	if v.Unit == domain.Count {
+		return v.Numerator > 0
 	}
-	return false
+	return v.Value != nil
 }
 
 // Build makes the report from its input.
@@ -122,7 +125,12 @@ func Build(in Input) Report {
 		row := Row{Value: v}
 		if last > r.First {
 			row.SinceLast = change(v, in.KPIs[last-1][i])
-			row.SinceBaseline = change(v, in.KPIs[r.First][i])
+			for q := r.First; q < last; q++ {
+				if then := in.KPIs[q][i]; hasFigure(then) {
+					row.SinceBaseline, row.Baseline = change(v, then), in.Quarters[q].Name
+					break
+				}
+			}
 		}
 		r.Rows = append(r.Rows, row)
 	}
@@ -153,12 +161,30 @@ func Build(in Input) Report {
 	return r
 }
 
-// change is now − then, rounded as the KPI is (percentages in percentage points).
+// change is now − then, from the unrounded figures (2/3 − 1/3 is 33.3 points, not
+// 66.7 − 33.3 = 33.4), rounded as the KPI is: percentages in percentage points with
+// one decimal, ratios with two.
 func change(now, then domain.Value) *float64 {
 	if now.Value == nil || then.Value == nil {
 		return nil
 	}
-	d := *now.Value - *then.Value
-	d = math.Round(d*100) / 100
+	exact := func(v domain.Value) float64 {
+		switch v.Unit {
+		case domain.Percent:
+			return 100 * float64(v.Numerator) / float64(v.Denominator)
+		case domain.Ratio:
+			return float64(v.Numerator) / float64(v.Denominator)
+		}
+		return *v.Value
+	}
+	d := exact(now) - exact(then)
+	if now.Unit == domain.Percent {
+		d = math.Round(d*10) / 10
+	} else {
+		d = math.Round(d*100) / 100
+	}
+	if d == 0 {
+		d = 0 // no "−0"
+	}
 	return &d
 }

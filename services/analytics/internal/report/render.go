@@ -83,5 +83,5 @@ func HTML(r Report, l Labels) ([]byte, error) {
 // Quarter is the report's quarter.
 func (v view) Quarter() domain.Period { return v.Quarters[len(v.Quarters)-1] }
 
-// Baseline is the baseline quarter.
+// Baseline is the first quarter with data.
 func (v view) Baseline() domain.Period { return v.Quarters[v.First] }
