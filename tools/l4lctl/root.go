@@ -21,7 +21,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newDevCmd(), newTokenCmd(), newImportCmd(), newTenantCmd(), newAnalyticsCmd())
+	root.AddCommand(newDevCmd(), newTokenCmd(), newImportCmd(), newTenantCmd(), newAnalyticsCmd(), newReportCmd())
 	return root
 }
 
