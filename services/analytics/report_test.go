@@ -221,6 +221,9 @@ func TestQuarterlyReport(t *testing.T) {
 			t.Skip("chromium is not installed; `make debian-packages` installs it (CI fails instead of skipping)")
 		}
 		r := get(env, deo, district+"?quarter=2026Q4", map[string]string{"Accept": "application/pdf"})
+		if b := get(env, deo, district+"?quarter=2026Q4", map[string]string{"Accept": "text/html,application/pdf;q=0.9,*/*;q=0.8"}); !strings.HasPrefix(b.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("a browser's Accept got %s", b.Header.Get("Content-Type"))
+		}
 		if r.Status != 200 || r.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(r.Body), "%PDF-") {
 			t.Fatalf("%d %s: %.200s", r.Status, r.Header.Get("Content-Type"), r.Body)
 		}
@@ -280,6 +283,19 @@ func TestQuarterlyReport(t *testing.T) {
 			r := get(env, deo, district+"?quarter=2026Q4"+c.query, map[string]string{"Accept-Language": c.accept})
 			if r.Status != 200 || r.Header.Get("Content-Language") != c.lang || !strings.Contains(string(r.Body), template(c.says)) {
 				t.Errorf("%q %q: %d Content-Language %q, want %q saying %q", c.query, c.accept, r.Status, r.Header.Get("Content-Language"), c.lang, c.says)
+			}
+		}
+	})
+
+	t.Run("a Kenyan county's report in Swahili", func(t *testing.T) {
+		tok := env.Token([]string{"cde"}, "ke-nairobi", "")
+		r := get(env, tok, "/v1/tenants/ke-nairobi/reports/quarterly?quarter=2026Q4", map[string]string{"Accept-Language": "sw"})
+		if r.Status != 200 || r.Header.Get("Content-Language") != "sw-KE" {
+			t.Fatalf("%d %q: %.300s", r.Status, r.Header.Get("Content-Language"), r.Body)
+		}
+		for _, want := range []string{"Kaunti: Nairobi", "Hakuna data bado", "Ripoti ya robo mwaka"} {
+			if !strings.Contains(string(r.Body), want) {
+				t.Errorf("the Swahili page lacks %q", want)
 			}
 		}
 	})

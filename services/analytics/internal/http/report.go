@@ -47,7 +47,10 @@ func (a *API) decodeReport(c *gin.Context, x *profile.Index) (reportQuery, error
 	}
 	switch f := c.Query("format"); f {
 	case "":
-		q.pdf = strings.Contains(c.GetHeader("Accept"), "application/pdf")
+		// A browser's Accept names text/html (and */*): it gets the page. A client that
+		// names application/pdf and not text/html gets the PDF.
+		accept := c.GetHeader("Accept")
+		q.pdf = strings.Contains(accept, "application/pdf") && !strings.Contains(accept, "text/html")
 	case "html", "pdf":
 		q.pdf = f == "pdf"
 	default:
@@ -82,7 +85,8 @@ func (a *API) tenantReport(c *gin.Context) error {
 		return err
 	}
 	rules := domain.DefaultRules(t.Profile, t.Code)
-	in := a.reportInput(t.Profile, q, "district", t.Code)
+	level := t.Profile.TenantLevel()
+	in := a.reportInput(t.Profile, q, level.Key, level.Name, t.Code)
 	for _, p := range q.quarters {
 		in.KPIs = append(in.KPIs, a.memo.compute(m, rules, p, q.today, ""))
 	}
@@ -109,7 +113,7 @@ func (a *API) countryReport(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	in := a.reportInput(x, q, "country", country)
+	in := a.reportInput(x, q, "country", "Country", country)
 	perQuarter := make([][][]domain.Value, len(q.quarters))
 	for _, u := range x.Tenants() {
 		m, err := a.Store.Model(c.Request.Context(), u.Code)
@@ -129,7 +133,7 @@ func (a *API) countryReport(c *gin.Context) error {
 	return a.sendReport(c, x, q, in)
 }
 
-func (a *API) reportInput(x *profile.Index, q reportQuery, kind, scope string) report.Input {
+func (a *API) reportInput(x *profile.Index, q reportQuery, kind, kindName, scope string) report.Input {
 	s := x.Spec()
 	name := s.Name
 	if u, ok := x.Unit(scope); ok {
@@ -139,7 +143,7 @@ func (a *API) reportInput(x *profile.Index, q reportQuery, kind, scope string) r
 	if programme == "" {
 		programme = "Leaders of Learning"
 	}
-	return report.Input{Programme: programme, Scope: scope, ScopeName: name, ScopeKind: kind,
+	return report.Input{Programme: programme, Scope: scope, ScopeName: name, ScopeKind: kind, ScopeKindName: kindName,
 		Quarters: q.quarters, AsOf: q.quarters[len(q.quarters)-1].AsOf(q.today)}
 }
 

@@ -19,8 +19,10 @@ const MaxQuarters = 12
 // Input is what a report is made from.
 type Input struct {
 	Programme string
-	// Scope is the tenant or country code; ScopeName its name, ScopeKind "district" or "country".
-	Scope, ScopeName, ScopeKind string
+	// Scope is the tenant or country code; ScopeName its name; ScopeKind the profile's
+	// level key ("district", "county") or "country", ScopeKindName that level's name in
+	// the profile (the label when no catalogue has "level.<key>").
+	Scope, ScopeName, ScopeKind, ScopeKindName string
 	// Quarters are oldest first, the last being the report's; KPIs[i] are Quarters[i]'s.
 	Quarters []domain.Period
 	KPIs     [][]domain.Value

@@ -85,3 +85,14 @@ func (v view) Quarter() domain.Period { return v.Quarters[len(v.Quarters)-1] }
 
 // Baseline is the first quarter with data.
 func (v view) Baseline() domain.Period { return v.Quarters[v.First] }
+
+// Level is the scope's kind (District, County, Country) in the report's language.
+func (v view) Level() string {
+	if s, ok := v.L.own["level."+v.ScopeKind]; ok {
+		return s
+	}
+	if s, ok := catalogues[English]["level."+v.ScopeKind]; ok {
+		return s
+	}
+	return v.ScopeKindName
+}
