@@ -190,7 +190,9 @@ func TestQuarterlyReport(t *testing.T) {
 	})
 
 	t.Run("country page equals the roll-up", func(t *testing.T) {
+		start := time.Now()
 		r := get(env, analyst, country+"?quarter=2026Q4", nil)
+		t.Logf("national report (30 districts × %d quarters): %s", len(chartPoints(string(r.Body))), time.Since(start))
 		if r.Status != 200 {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
@@ -220,7 +222,9 @@ func TestQuarterlyReport(t *testing.T) {
 		if _, err := exec.LookPath("chromium"); err != nil && os.Getenv("CI") != "true" {
 			t.Skip("chromium is not installed; `make debian-packages` installs it (CI fails instead of skipping)")
 		}
+		start := time.Now()
 		r := get(env, deo, district+"?quarter=2026Q4", map[string]string{"Accept": "application/pdf"})
+		t.Logf("district PDF: %d bytes in %s", len(r.Body), time.Since(start))
 		if b := get(env, deo, district+"?quarter=2026Q4", map[string]string{"Accept": "text/html,application/pdf;q=0.9,*/*;q=0.8"}); !strings.HasPrefix(b.Header.Get("Content-Type"), "text/html") {
 			t.Errorf("a browser's Accept got %s", b.Header.Get("Content-Type"))
 		}

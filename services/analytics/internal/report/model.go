@@ -51,6 +51,21 @@ type Report struct {
 	Behind []Behind
 	// NoData are the units with no data this quarter.
 	NoData []string
+	// Gaps are catalogue keys of what nothing was recorded for this quarter (gapChecks).
+	Gaps []string
+}
+
+// gapChecks name, for a scope with data, the kinds of record that are missing in the
+// quarter: each is a KPI part that is zero when nothing of the kind was recorded.
+var gapChecks = []struct {
+	key   string
+	label string
+	part  func(domain.Value) int
+}{
+	{"plc_sessions_held", "note_no_plc_sessions", func(v domain.Value) int { return v.Numerator }},
+	{"coaching_sessions_per_coach", "note_no_coaching_sessions", func(v domain.Value) int { return v.Numerator }},
+	{"ht_meeting_all_standards", "note_no_head_teachers", func(v domain.Value) int { return v.Denominator }},
+	{"teachers_meeting_english_benchmark", "note_no_observations", func(v domain.Value) int { return v.Denominator }},
 }
 
 // Row is one KPI with its changes.
@@ -135,6 +150,14 @@ func Build(in Input) Report {
 			}
 		}
 		r.Rows = append(r.Rows, row)
+	}
+	if !r.Empty {
+		for _, g := range gapChecks {
+			i := slices.IndexFunc(now, func(v domain.Value) bool { return v.Key == g.key })
+			if i >= 0 && g.part(now[i]) == 0 {
+				r.Gaps = append(r.Gaps, g.label)
+			}
+		}
 	}
 	for _, c := range Headline {
 		r.Charts = append(r.Charts, chart(c.ID, c.Keys(keys), in, r.First))

@@ -102,6 +102,8 @@ func sample(t *testing.T) Input {
 			val("plc_sessions_held", domain.Count, sessions, 0),
 			val("coaching_coverage", domain.Percent, coached, 3),
 			val("seo_coverage", domain.Percent, 1, 15),
+			val("coaching_sessions_per_coach", domain.Ratio, 0, 2),
+			val("teachers_meeting_english_benchmark", domain.Percent, 0, 0),
 		}
 	}
 	empty := kpis(0, 0, 0)
@@ -153,6 +155,11 @@ func TestBuild(t *testing.T) {
 	}
 	if len(r.NoData) != 1 || r.NoData[0] != "Bumbogo" {
 		t.Errorf("no data: %v", r.NoData)
+	}
+	// The sample records PLC sessions and standards, but no coaching session and no
+	// lesson observation.
+	if strings.Join(r.Gaps, " ") != "note_no_coaching_sessions note_no_observations" {
+		t.Errorf("gaps: %v", r.Gaps)
 	}
 	if len(r.Charts) != len(Headline) {
 		t.Fatalf("%d charts", len(r.Charts))
