@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -106,23 +105,10 @@ func downloadReport(cmd *cobra.Command, u, token, out string) (int64, error) {
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	stderr := cmd.ErrOrStderr()
-	spin := reportBar(stderr, -1, "rendering the report")
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				_ = spin.Add(1)
-			}
-		}
-	}()
+	p := newProgress(stderr)
+	stop := p.spin("rendering the report")
 	res, err := http.DefaultClient.Do(req)
-	close(done)
-	_ = spin.Finish()
+	stop()
 	if err != nil {
 		if errors.Is(err, syscall.ECONNREFUSED) {
 			return 0, fmt.Errorf("nothing answers at %s: is `l4lctl dev up` running, or is --url wrong?", req.URL.Host)
@@ -145,9 +131,8 @@ func downloadReport(cmd *cobra.Command, u, token, out string) (int64, error) {
 		return 0, err
 	}
 	defer os.Remove(tmp.Name()) // after the rename, a no-op
-	bar := reportBar(stderr, res.ContentLength, "downloading")
-	n, err := io.Copy(io.MultiWriter(tmp, bar), res.Body)
-	_ = bar.Finish()
+	n, err := io.Copy(tmp, p.count(res.Body, res.ContentLength, "downloading"))
+	p.done()
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -160,11 +145,81 @@ func downloadReport(cmd *cobra.Command, u, token, out string) (int64, error) {
 	return n, os.Rename(tmp.Name(), out)
 }
 
-// reportBar draws on a terminal only (a spinner for max -1); in CI logs and pipes a
-// redrawn bar is noise.
-func reportBar(w io.Writer, max int64, desc string) *progressbar.ProgressBar {
-	if f, ok := w.(*os.File); ok && f == os.Stderr && term.IsTerminal(int(f.Fd())) {
-		return progressbar.DefaultBytes(max, desc)
-	}
-	return progressbar.DefaultBytesSilent(max, desc)
+// progress draws a spinner and a byte counter on one terminal line, redrawn in place;
+// elsewhere (CI logs, pipes) it prints nothing, as the other commands' bars. It is its
+// own small thing rather than progressbar's spinner, whose ticker goroutine reads the
+// bar's state unlocked (a data race under -race).
+type progress struct {
+	w   io.Writer
+	tty bool
 }
+
+func newProgress(w io.Writer) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, tty: ok && f == os.Stderr && term.IsTerminal(int(f.Fd()))}
+}
+
+// spin redraws "desc ⠋ 1.2s" until the returned stop is called; stop returns once the
+// line is cleared.
+func (p *progress) spin(desc string) (stop func()) {
+	if !p.tty {
+		return func() {}
+	}
+	quit, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		frames := []rune("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+		begin := time.Now()
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for i := 0; ; i++ {
+			fmt.Fprintf(p.w, "\r%s %c %.1fs ", desc, frames[i%len(frames)], time.Since(begin).Seconds())
+			select {
+			case <-quit:
+				fmt.Fprint(p.w, "\r\033[K")
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(quit); <-finished }
+}
+
+// count passes r through, redrawing "desc 12.3 KiB / 94.6 KiB" as bytes arrive (total
+// -1: unknown).
+func (p *progress) count(r io.Reader, total int64, desc string) io.Reader {
+	if !p.tty {
+		return r
+	}
+	return &counter{r: r, p: p, total: total, desc: desc}
+}
+
+func (p *progress) done() {
+	if p.tty {
+		fmt.Fprintln(p.w)
+	}
+}
+
+type counter struct {
+	r        io.Reader
+	p        *progress
+	n, total int64
+	desc     string
+	drawn    time.Time
+}
+
+func (c *counter) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	if time.Since(c.drawn) > 65*time.Millisecond || err != nil {
+		c.drawn = time.Now()
+		of := ""
+		if c.total >= 0 {
+			of = " / " + kib(c.total)
+		}
+		fmt.Fprintf(c.p.w, "\r%s %s%s ", c.desc, kib(c.n), of)
+	}
+	return n, err
+}
+
+func kib(n int64) string { return fmt.Sprintf("%.1f KiB", float64(n)/1024) }

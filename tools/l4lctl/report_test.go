@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/l4l-platform/l4l/libs/service/servicetest"
 	"github.com/l4l-platform/l4l/services/analytics"
@@ -56,5 +58,24 @@ func TestReportDownloadsTheQuarterlyReport(t *testing.T) {
 	}
 	if b, err := os.ReadFile(pdf); err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
 		t.Errorf("%s is not a PDF: %v %.20q", pdf, err, b)
+	}
+}
+
+// On a terminal the spinner redraws until the answer comes, then the byte counter counts
+// what arrives; the line is redrawn in place (\r).
+func TestReportProgressDrawsOnATerminal(t *testing.T) {
+	var buf bytes.Buffer
+	p := &progress{w: &buf, tty: true}
+	stop := p.spin("rendering the report")
+	time.Sleep(250 * time.Millisecond)
+	stop()
+	n, err := io.Copy(io.Discard, p.count(strings.NewReader(strings.Repeat("x", 3000)), 3000, "downloading"))
+	p.done()
+	if err != nil || n != 3000 {
+		t.Fatalf("copied %d: %v", n, err)
+	}
+	out := buf.String()
+	if strings.Count(out, "\rrendering the report ") < 2 || !strings.Contains(out, "\rdownloading 2.9 KiB / 2.9 KiB") {
+		t.Errorf("drawn %q", out)
 	}
 }
