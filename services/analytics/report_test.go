@@ -314,6 +314,14 @@ func TestQuarterlyReport(t *testing.T) {
 				t.Errorf("%s: %d %s, want 400 naming %s", q, r.Status, r.Body, field)
 			}
 		}
+		r := get(env, deo, district+"?quarter=2027Q5&format=docx&lang=de", nil)
+		var named []string
+		for _, f := range r.Problem(t).Errors {
+			named = append(named, f.Field)
+		}
+		if strings.Join(named, " ") != "quarter format lang" {
+			t.Errorf("three bad parameters: named %v", named)
+		}
 	})
 
 	t.Run("PDF without Chromium is 503, HTML still served", func(t *testing.T) {
