@@ -158,8 +158,9 @@ $(BIN)/staticcheck:
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: debian-packages
-debian-packages: ## Install the Debian packages the tests need, when missing: chromium (analytics' dashboard test).
+debian-packages: ## Install the Debian packages the tests need, when missing: chromium (analytics' dashboard and report PDF), poppler-utils (pdftotext, the report test).
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
+	@command -v pdftotext >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends poppler-utils; }
 
 .PHONY: clean
 clean: ## Remove ./bin and the dev stack's data (.l4l).

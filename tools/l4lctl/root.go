@@ -21,7 +21,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newDevCmd(), newTokenCmd(), newImportCmd(), newTenantCmd(), newAnalyticsCmd(), newPrivacyCmd())
+	root.AddCommand(newDevCmd(), newTokenCmd(), newImportCmd(), newTenantCmd(), newAnalyticsCmd(), newPrivacyCmd(), newReportCmd())
 	return root
 }
 

@@ -12,10 +12,13 @@ const (
 	Month = "month"
 	Term  = "term"
 	Year  = "year"
+	// Quarter is the calendar quarter (2027Q1 = January to March): the Strategic
+	// Oversight Committee meets quarterly, whatever the school calendar.
+	Quarter = "quarter"
 )
 
 // PeriodKinds lists the kinds a caller may ask for.
-var PeriodKinds = []string{Month, Term, Year}
+var PeriodKinds = []string{Month, Term, Year, Quarter}
 
 // Period is a reporting window, both dates included.
 type Period struct {
@@ -59,6 +62,12 @@ func Periods(x *profile.Index, kind, at string, n int) ([]Period, error) {
 				To: s.AddDate(0, 1, -1).Format(time.DateOnly)})
 		}
 		return all, nil
+	case Quarter:
+		first := time.Date(day.Year(), day.Month()-(day.Month()-1)%3, 1, 0, 0, 0, 0, time.UTC)
+		for i := n - 1; i >= 0; i-- {
+			all = append(all, QuarterOf(first.AddDate(0, -3*i, 0)))
+		}
+		return all, nil
 	case Term:
 		for _, y := range x.Spec().Calendar.SchoolYears {
 			for _, t := range y.Terms {
@@ -84,4 +93,29 @@ func Periods(x *profile.Index, kind, at string, n int) ([]Period, error) {
 		return nil, ErrNoPeriod{Kind: kind, At: at}
 	}
 	return all[max(0, last-n+1) : last+1], nil
+}
+
+// QuarterOf is the calendar quarter containing day, named like 2027Q1.
+func QuarterOf(day time.Time) Period {
+	s := time.Date(day.Year(), day.Month()-(day.Month()-1)%3, 1, 0, 0, 0, 0, time.UTC)
+	return Period{Kind: Quarter, Name: fmt.Sprintf("%dQ%d", s.Year(), (int(s.Month())-1)/3+1),
+		From: s.Format(time.DateOnly), To: s.AddDate(0, 3, -1).Format(time.DateOnly)}
+}
+
+// ParseQuarter reads a quarter's name (2027Q1).
+func ParseQuarter(name string) (Period, error) {
+	var y, q int
+	if len(name) != 6 || name[4] != 'Q' {
+		return Period{}, fmt.Errorf("a quarter like 2027Q1")
+	}
+	if _, err := fmt.Sscanf(name, "%4dQ%1d", &y, &q); err != nil || y < 1900 || q < 1 || q > 4 {
+		return Period{}, fmt.Errorf("a quarter like 2027Q1")
+	}
+	return QuarterOf(time.Date(y, time.Month(3*q-2), 1, 0, 0, 0, 0, time.UTC)), nil
+}
+
+// FromTime is the period's first day.
+func (p Period) FromTime() time.Time {
+	t, _ := time.Parse(time.DateOnly, p.From)
+	return t
 }

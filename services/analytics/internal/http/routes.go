@@ -31,6 +31,8 @@ type API struct {
 	Store    *store.Store
 	Profiles *profile.Registry
 	Now      func() time.Time
+	// Chromium finds the browser that prints PDFs (default report.Chromium).
+	Chromium func() (string, error)
 
 	memo memo
 }
@@ -45,6 +47,8 @@ func (a *API) Register(v1 *gin.RouterGroup, public gin.IRoutes) {
 	t.GET("/kpis", auth.Allow(readers...), web.Handle(a.tenantKPIs))
 	t.GET("/kpis/league", auth.Allow(readers...), web.Handle(a.league))
 	v1.GET("/countries/:country/kpis", auth.Allow(national...), web.Handle(a.countryKPIs))
+	t.GET("/reports/quarterly", auth.Allow(readers...), web.Handle(a.tenantReport))
+	v1.GET("/countries/:country/reports/quarterly", auth.Allow(national...), web.Handle(a.countryReport))
 
 	public.GET("/dashboard", func(c *gin.Context) {
 		// No external assets, no inline handlers: a strict policy the page is written for.
