@@ -1,0 +1,239 @@
+package analytics
+
+import (
+	"bytes"
+	"io"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/l4l-platform/l4l/libs/events"
+	"github.com/l4l-platform/l4l/libs/profile"
+	"github.com/l4l-platform/l4l/services/analytics/internal/domain"
+)
+
+// verdict is what the replay's quick reading of a message decided.
+type verdict uint8
+
+const (
+	// keepFact: the message is the fact returned, exactly as factOf would read it.
+	keepFact verdict = iota
+	// skipEvent: factOf would refuse the message too.
+	skipEvent
+	// readSlowly: the message is unusual (a key in other case or escaped, a null where a
+	// string belongs, data not an object, a duplicate key, invalid UTF-8...): factOf decides.
+	readSlowly
+)
+
+// factReader reads replayed messages into facts without encoding/json's reflection: one
+// pass of a strict tokenizer (jsontext) over a message, where factOf scans it five times
+// (envelope validity, envelope, data validity, data validity again, required fields) and
+// allocates a string per attribute. At a million events this was most of the replay's
+// CPU (issue 7's profile). It only ever answers when its answer is factOf's: anything it
+// does not fully understand it hands back (readSlowly) rather than guess, and
+// replayfact_test.go holds the two to the same answers over mutated messages.
+//
+// One per partition reader (it is not safe for concurrent use).
+type factReader struct {
+	profiles *profile.Registry
+	tenant   string // only this tenant's facts ("" for all)
+	dec      jsontext.Decoder
+	buf      bytes.Buffer
+	// tenants interns tenant names and remembers whether a country profile knows them.
+	tenants map[string]knownTenant
+}
+
+type knownTenant struct {
+	name  string
+	known bool
+}
+
+func newFactReader(profiles *profile.Registry, tenant string) *factReader {
+	return &factReader{profiles: profiles, tenant: tenant, tenants: map[string]knownTenant{}}
+}
+
+// readTypes interns the event types analytics reads (a type outside it is skipped).
+var readTypes = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range domain.Read {
+		m[t] = t
+	}
+	return m
+}()
+
+// requiredBits numbers every data field domain.Required names, so a message's present
+// fields are a bit set and each type's requirement a mask.
+var requiredBits, requiredMasks = func() (map[string]uint8, map[string]uint64) {
+	bits, masks := map[string]uint8{}, map[string]uint64{}
+	for typ, fields := range domain.Required {
+		for _, f := range fields {
+			if _, ok := bits[f]; !ok {
+				if len(bits) == 64 {
+					panic("analytics: more than 64 required data fields; widen factReader's bit set")
+				}
+				bits[f] = uint8(len(bits))
+			}
+			masks[typ] |= 1 << bits[f]
+		}
+	}
+	return bits, masks
+}()
+
+// read reads one message's value. The fact's Data is a slice of value, which kafka-go
+// allocates afresh for every message (never reused), so no copy is needed.
+func (r *factReader) read(value []byte) (domain.Fact, string, verdict) {
+	r.buf = *bytes.NewBuffer(value) // the decoder reads the buffer in place: values alias value
+	r.dec.Reset(&r.buf)
+	if tok, err := r.dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return domain.Fact{}, "", readSlowly
+	}
+	var e events.Envelope
+	var typ, tenant []byte
+	var present uint64
+	seenData, seenTime := false, false
+	for r.dec.PeekKind() != '}' {
+		name, err := r.dec.ReadValue()
+		if err != nil {
+			return domain.Fact{}, "", readSlowly
+		}
+		// encoding/json matches names case-insensitively; only exact names are read here.
+		switch string(name) {
+		case `"data"`:
+			if r.dec.PeekKind() != '{' {
+				return domain.Fact{}, "", readSlowly
+			}
+			var ok bool
+			if e.Data, present, ok = r.readData(value); !ok {
+				return domain.Fact{}, "", readSlowly
+			}
+			seenData = true
+			continue
+		case `"time"`:
+			v, err := r.dec.ReadValue()
+			if err != nil || v.Kind() != '"' || e.Time.UnmarshalJSON(v) != nil {
+				return domain.Fact{}, "", readSlowly
+			}
+			seenTime = true
+			continue
+		}
+		v, err := r.dec.ReadValue()
+		if err != nil || v.Kind() != '"' || bytes.IndexByte(v, '\\') >= 0 {
+			return domain.Fact{}, "", readSlowly
+		}
+		s := v[1 : len(v)-1]
+		switch string(name) {
+		case `"specversion"`:
+			if string(s) == events.SpecVersion {
+				e.SpecVersion = events.SpecVersion
+			} else {
+				e.SpecVersion = string(s)
+			}
+		case `"id"`:
+			e.ID = string(s)
+		case `"source"`:
+			e.Source = "-" // Validate only asks that it is not empty
+			if len(s) == 0 {
+				e.Source = ""
+			}
+		case `"type"`:
+			typ = s
+		case `"subject"`:
+			e.Subject = string(s)
+		case `"datacontenttype"`:
+			if string(s) == events.JSONContentType {
+				e.DataContentType = events.JSONContentType
+			} else {
+				e.DataContentType = string(s)
+			}
+		case `"tenant"`:
+			tenant = s
+		default:
+			return domain.Fact{}, "", readSlowly
+		}
+	}
+	if _, err := r.dec.ReadToken(); err != nil { // '}'
+		return domain.Fact{}, "", readSlowly
+	}
+	if _, err := r.dec.ReadToken(); err != io.EOF || !seenData || !seenTime {
+		return domain.Fact{}, "", readSlowly
+	}
+	// From here the envelope is exactly what events.FromMessage decodes, so every refusal
+	// below is factOf's too.
+	t, reads := readTypes[string(typ)]
+	if !reads {
+		return domain.Fact{}, "", skipEvent
+	}
+	e.Type = t
+	kt, ok := r.tenants[string(tenant)]
+	if !ok {
+		name := string(tenant)
+		_, _, known := r.profiles.Tenant(name)
+		kt = knownTenant{name: name, known: known}
+		r.tenants[name] = kt
+	}
+	e.Tenant = kt.name
+	// Validate is the libs' rule; the data it would check is valid JSON already (the
+	// tokenizer read all of it), so it is left out of this call.
+	data := e.Data
+	e.Data = nil
+	if e.Validate() != nil || (r.tenant != "" && e.Tenant != r.tenant) || !kt.known {
+		return domain.Fact{}, "", skipEvent
+	}
+	if mask := requiredMasks[e.Type]; present&mask != mask {
+		return domain.Fact{}, "", skipEvent
+	}
+	return domain.Fact{Type: e.Type, Subject: e.Subject, EventID: e.ID, Time: e.Time.UTC(), Data: data}, e.Tenant, keepFact
+}
+
+// readData reads the data object: its raw bytes (a slice of value) and which required
+// fields carry a value other than null or "" (domain.Check's rule).
+func (r *factReader) readData(value []byte) (raw []byte, present uint64, ok bool) {
+	if _, err := r.dec.ReadToken(); err != nil { // '{'
+		return nil, 0, false
+	}
+	start := r.dec.InputOffset() - 1
+	var lower [32]byte
+	for r.dec.PeekKind() != '}' {
+		name, err := r.dec.ReadValue()
+		if err != nil {
+			return nil, 0, false
+		}
+		key := name[1 : len(name)-1]
+		exact := true
+		// A name that is a required field's in another case (or escaped, or with a
+		// character Unicode folds to ASCII) is one encoding/json would match: leave such
+		// data to factOf.
+		for i, c := range key {
+			switch {
+			case c == '\\' || c >= 0x80:
+				return nil, 0, false
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+				exact = false
+			}
+			if i < len(lower) {
+				lower[i] = c
+			}
+		}
+		v, err := r.dec.ReadValue()
+		if err != nil {
+			return nil, 0, false
+		}
+		if len(key) > len(lower) {
+			continue // longer than any required field's name
+		}
+		bit, required := requiredBits[string(lower[:len(key)])]
+		switch {
+		case !required:
+		case !exact:
+			return nil, 0, false
+		case string(v) != "null" && string(v) != `""`:
+			present |= 1 << bit
+		default:
+			present &^= 1 << bit // a later duplicate decides, as in encoding/json
+		}
+	}
+	if _, err := r.dec.ReadToken(); err != nil { // '}'
+		return nil, 0, false
+	}
+	return value[start:r.dec.InputOffset()], present, true
+}
