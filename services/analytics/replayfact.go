@@ -3,6 +3,7 @@ package analytics
 import (
 	"bytes"
 	"io"
+	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -82,19 +83,27 @@ var requiredBits, requiredMasks = func() (map[string]uint8, map[string]uint64) {
 // allocates afresh for every message (never reused), so no copy is needed.
 func (r *factReader) read(value []byte) (domain.Fact, string, verdict) {
 	r.buf = *bytes.NewBuffer(value) // the decoder reads the buffer in place: values alias value
-	r.dec.Reset(&r.buf)
+	// Duplicate names are found here instead (the decoder's own check costs a set per
+	// object): a duplicate envelope attribute goes to factOf; in data, the last of a
+	// required field's duplicates decides, as in encoding/json.
+	r.dec.Reset(&r.buf, jsontext.AllowDuplicateNames(true))
 	if tok, err := r.dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return domain.Fact{}, "", readSlowly
 	}
 	var e events.Envelope
 	var typ, tenant []byte
 	var present uint64
-	seenData, seenTime := false, false
+	var seen uint16
 	for r.dec.PeekKind() != '}' {
 		name, err := r.dec.ReadValue()
 		if err != nil {
 			return domain.Fact{}, "", readSlowly
 		}
+		attr, known := attributes[string(name)]
+		if !known || seen&attr != 0 {
+			return domain.Fact{}, "", readSlowly
+		}
+		seen |= attr
 		// encoding/json matches names case-insensitively; only exact names are read here.
 		switch string(name) {
 		case `"data"`:
@@ -105,14 +114,12 @@ func (r *factReader) read(value []byte) (domain.Fact, string, verdict) {
 			if e.Data, present, ok = r.readData(value); !ok {
 				return domain.Fact{}, "", readSlowly
 			}
-			seenData = true
 			continue
 		case `"time"`:
 			v, err := r.dec.ReadValue()
 			if err != nil || v.Kind() != '"' || e.Time.UnmarshalJSON(v) != nil {
 				return domain.Fact{}, "", readSlowly
 			}
-			seenTime = true
 			continue
 		}
 		v, err := r.dec.ReadValue()
@@ -153,7 +160,7 @@ func (r *factReader) read(value []byte) (domain.Fact, string, verdict) {
 	if _, err := r.dec.ReadToken(); err != nil { // '}'
 		return domain.Fact{}, "", readSlowly
 	}
-	if _, err := r.dec.ReadToken(); err != io.EOF || !seenData || !seenTime {
+	if _, err := r.dec.ReadToken(); err != io.EOF || seen&(attributes[`"data"`]|attributes[`"time"`]) != attributes[`"data"`]|attributes[`"time"`] {
 		return domain.Fact{}, "", readSlowly
 	}
 	// From here the envelope is exactly what events.FromMessage decodes, so every refusal
@@ -171,17 +178,28 @@ func (r *factReader) read(value []byte) (domain.Fact, string, verdict) {
 		r.tenants[name] = kt
 	}
 	e.Tenant = kt.name
-	// Validate is the libs' rule; the data it would check is valid JSON already (the
-	// tokenizer read all of it), so it is left out of this call.
-	data := e.Data
-	e.Data = nil
-	if e.Validate() != nil || (r.tenant != "" && e.Tenant != r.tenant) || !kt.known {
+	if !valid(&e) || (r.tenant != "" && e.Tenant != r.tenant) || !kt.known {
 		return domain.Fact{}, "", skipEvent
 	}
 	if mask := requiredMasks[e.Type]; present&mask != mask {
 		return domain.Fact{}, "", skipEvent
 	}
-	return domain.Fact{Type: e.Type, Subject: e.Subject, EventID: e.ID, Time: e.Time.UTC(), Data: data}, e.Tenant, keepFact
+	return domain.Fact{Type: e.Type, Subject: e.Subject, EventID: e.ID, Time: e.Time.UTC(), Data: e.Data}, e.Tenant, keepFact
+}
+
+// attributes are the envelope's JSON names (quoted, as the decoder gives them), one bit each.
+var attributes = map[string]uint16{`"specversion"`: 1, `"id"`: 2, `"source"`: 4, `"type"`: 8, `"subject"`: 16,
+	`"time"`: 32, `"datacontenttype"`: 64, `"tenant"`: 128, `"data"`: 256}
+
+// valid is events.Envelope.Validate for an envelope whose type is one analytics reads
+// (TestReadTypesAreValidEventTypes: each passes Validate's type pattern, a regular
+// expression that cost a seventh of the quick reader's time) and whose data the tokenizer
+// has read whole (so it is valid JSON). The quick reader's tests compare it with Validate
+// through factOf; a rule added to Validate belongs here too.
+func valid(e *events.Envelope) bool {
+	return e.SpecVersion == events.SpecVersion && e.ID != "" && e.Source != "" && e.Subject != "" &&
+		!e.Time.IsZero() && (e.DataContentType == "" || e.DataContentType == events.JSONContentType) &&
+		e.Tenant != "" && !strings.Contains(e.Tenant, "/")
 }
 
 // readData reads the data object: its raw bytes (a slice of value) and which required
