@@ -52,32 +52,77 @@ func newFactReader(profiles *profile.Registry, tenant string) *factReader {
 	return &factReader{profiles: profiles, tenant: tenant, tenants: map[string]knownTenant{}}
 }
 
-// readTypes interns the event types analytics reads (a type outside it is skipped).
-var readTypes = func() map[string]string {
-	m := map[string]string{}
+// readTypes interns the event types analytics reads (a type outside it is skipped), each
+// with the mask of the data fields it requires.
+var readTypes = func() map[string]readType {
+	m := map[string]readType{}
 	for _, t := range domain.Read {
-		m[t] = t
+		var mask uint64
+		for _, f := range domain.Required[t] {
+			bit, ok := requiredField([]byte(f))
+			if !ok {
+				panic("analytics: requiredField lacks " + f + ", which domain.Required names")
+			}
+			mask |= 1 << bit
+		}
+		m[t] = readType{name: t, required: mask}
 	}
 	return m
 }()
 
-// requiredBits numbers every data field domain.Required names, so a message's present
-// fields are a bit set and each type's requirement a mask.
-var requiredBits, requiredMasks = func() (map[string]uint8, map[string]uint64) {
-	bits, masks := map[string]uint8{}, map[string]uint64{}
-	for typ, fields := range domain.Required {
-		for _, f := range fields {
-			if _, ok := bits[f]; !ok {
-				if len(bits) == 64 {
-					panic("analytics: more than 64 required data fields; widen factReader's bit set")
-				}
-				bits[f] = uint8(len(bits))
-			}
-			masks[typ] |= 1 << bits[f]
-		}
+type readType struct {
+	name     string
+	required uint64 // bits of requiredField
+}
+
+// requiredField numbers the data fields domain.Required names (the union over all types;
+// TestRequiredFieldsAreDomainRequired keeps the two lists one), so a message's present
+// fields are a bit set. A switch, not a map: it is asked for every key of every message.
+func requiredField(key []byte) (bit uint8, ok bool) {
+	switch string(key) {
+	case "school_id":
+		return 0, true
+	case "unit":
+		return 1, true
+	case "assignment_id":
+		return 2, true
+	case "person_id":
+		return 3, true
+	case "role":
+		return 4, true
+	case "start_date":
+		return 5, true
+	case "head_teacher_id":
+		return 6, true
+	case "date":
+		return 7, true
+	case "areas":
+		return 8, true
+	case "teacher_id":
+		return 9, true
+	case "subject":
+		return 10, true
+	case "benchmark_met":
+		return 11, true
+	case "coach_id":
+		return 12, true
+	case "coachee_id":
+		return 13, true
+	case "coachee_role":
+		return 14, true
+	case "mode":
+		return 15, true
+	case "group_id":
+		return 16, true
+	case "kind":
+		return 17, true
+	case "application_id":
+		return 18, true
+	case "eligible":
+		return 19, true
 	}
-	return bits, masks
-}()
+	return 0, false
+}
 
 // read reads one message's value. The fact's Data is a slice of value, which kafka-go
 // allocates afresh for every message (never reused), so no copy is needed.
@@ -99,8 +144,8 @@ func (r *factReader) read(value []byte) (domain.Fact, string, verdict) {
 		if err != nil {
 			return domain.Fact{}, "", readSlowly
 		}
-		attr, known := attributes[string(name)]
-		if !known || seen&attr != 0 {
+		attr := attribute(name)
+		if attr == 0 || seen&attr != 0 {
 			return domain.Fact{}, "", readSlowly
 		}
 		seen |= attr
@@ -160,7 +205,7 @@ func (r *factReader) read(value []byte) (domain.Fact, string, verdict) {
 	if _, err := r.dec.ReadToken(); err != nil { // '}'
 		return domain.Fact{}, "", readSlowly
 	}
-	if _, err := r.dec.ReadToken(); err != io.EOF || seen&(attributes[`"data"`]|attributes[`"time"`]) != attributes[`"data"`]|attributes[`"time"`] {
+	if _, err := r.dec.ReadToken(); err != io.EOF || seen&(attrData|attrTime) != attrData|attrTime {
 		return domain.Fact{}, "", readSlowly
 	}
 	// From here the envelope is exactly what events.FromMessage decodes, so every refusal
@@ -169,7 +214,7 @@ func (r *factReader) read(value []byte) (domain.Fact, string, verdict) {
 	if !reads {
 		return domain.Fact{}, "", skipEvent
 	}
-	e.Type = t
+	e.Type = t.name
 	kt, ok := r.tenants[string(tenant)]
 	if !ok {
 		name := string(tenant)
@@ -181,15 +226,50 @@ func (r *factReader) read(value []byte) (domain.Fact, string, verdict) {
 	if !valid(&e) || (r.tenant != "" && e.Tenant != r.tenant) || !kt.known {
 		return domain.Fact{}, "", skipEvent
 	}
-	if mask := requiredMasks[e.Type]; present&mask != mask {
+	if present&t.required != t.required {
 		return domain.Fact{}, "", skipEvent
 	}
 	return domain.Fact{Type: e.Type, Subject: e.Subject, EventID: e.ID, Time: e.Time.UTC(), Data: e.Data}, e.Tenant, keepFact
 }
 
-// attributes are the envelope's JSON names (quoted, as the decoder gives them), one bit each.
-var attributes = map[string]uint16{`"specversion"`: 1, `"id"`: 2, `"source"`: 4, `"type"`: 8, `"subject"`: 16,
-	`"time"`: 32, `"datacontenttype"`: 64, `"tenant"`: 128, `"data"`: 256}
+// The envelope's attributes, one bit each, to find duplicates and the required ones.
+const (
+	attrSpecVersion uint16 = 1 << iota
+	attrID
+	attrSource
+	attrType
+	attrSubject
+	attrTime
+	attrDataContentType
+	attrTenant
+	attrData
+)
+
+// attribute is the bit of an envelope attribute's JSON name (quoted, as the decoder gives
+// it), 0 for any other name.
+func attribute(name []byte) uint16 {
+	switch string(name) {
+	case `"specversion"`:
+		return attrSpecVersion
+	case `"id"`:
+		return attrID
+	case `"source"`:
+		return attrSource
+	case `"type"`:
+		return attrType
+	case `"subject"`:
+		return attrSubject
+	case `"time"`:
+		return attrTime
+	case `"datacontenttype"`:
+		return attrDataContentType
+	case `"tenant"`:
+		return attrTenant
+	case `"data"`:
+		return attrData
+	}
+	return 0
+}
 
 // valid is events.Envelope.Validate for an envelope whose type is one analytics reads
 // (TestReadTypesAreValidEventTypes: each passes Validate's type pattern, a regular
@@ -239,7 +319,7 @@ func (r *factReader) readData(value []byte) (raw []byte, present uint64, ok bool
 		if len(key) > len(lower) {
 			continue // longer than any required field's name
 		}
-		bit, required := requiredBits[string(lower[:len(key)])]
+		bit, required := requiredField(lower[:len(key)])
 		switch {
 		case !required:
 		case !exact:

@@ -242,3 +242,30 @@ func FuzzQuickReader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, v []byte) { sameAnswer(t, profiles, "", v) })
 }
+
+func TestRequiredFieldsAreDomainRequired(t *testing.T) {
+	want := map[string]bool{}
+	for _, fields := range domain.Required {
+		for _, f := range fields {
+			want[f] = true
+		}
+	}
+	// requiredField's cases, read back from its bits.
+	bits := map[uint8]string{}
+	for f := range want {
+		bit, ok := requiredField([]byte(f))
+		if !ok {
+			t.Errorf("requiredField lacks %q", f)
+			continue
+		}
+		if other, dup := bits[bit]; dup {
+			t.Errorf("%q and %q share bit %d", f, other, bit)
+		}
+		bits[bit] = f
+	}
+	for _, extra := range []string{"status", "end_date", "attendance", "tenant", ""} {
+		if _, ok := requiredField([]byte(extra)); ok && !want[extra] {
+			t.Errorf("requiredField knows %q, which no type requires", extra)
+		}
+	}
+}
