@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strings"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -180,7 +181,7 @@ func (r *factReader) read(value []byte) (domain.Fact, string, verdict) {
 				e.SpecVersion = string(s)
 			}
 		case `"id"`:
-			e.ID = string(s)
+			e.ID = inPlace(s)
 		case `"source"`:
 			e.Source = "-" // Validate only asks that it is not empty
 			if len(s) == 0 {
@@ -189,7 +190,7 @@ func (r *factReader) read(value []byte) (domain.Fact, string, verdict) {
 		case `"type"`:
 			typ = s
 		case `"subject"`:
-			e.Subject = string(s)
+			e.Subject = inPlace(s)
 		case `"datacontenttype"`:
 			if string(s) == events.JSONContentType {
 				e.DataContentType = events.JSONContentType
@@ -231,6 +232,13 @@ func (r *factReader) read(value []byte) (domain.Fact, string, verdict) {
 	}
 	return domain.Fact{Type: e.Type, Subject: e.Subject, EventID: e.ID, Time: e.Time.UTC(), Data: e.Data}, e.Tenant, keepFact
 }
+
+// inPlace is b as a string without a copy. Only for slices of a message's value: kafka-go
+// allocates it for that message alone and nothing writes it afterwards (the replay keeps
+// the data as a slice of it already). With it the quick reader allocates nothing per
+// event (BenchmarkReadMessageQuickly: 0 B/op, against 96 B in 2 allocations with copies),
+// and a kept fact is one object for the collector to mark, not three.
+func inPlace(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // The envelope's attributes, one bit each, to find duplicates and the required ones.
 const (

@@ -269,3 +269,32 @@ func TestRequiredFieldsAreDomainRequired(t *testing.T) {
 		}
 	}
 }
+
+// The two readers side by side on the fixture's messages, without a broker: the share of
+// the replay's CPU that reading messages costs. (go test -run '^$' -bench 'Read.*Message')
+func BenchmarkReadMessageQuickly(b *testing.B) {
+	profiles, err := profile.LoadRegistry("rw")
+	if err != nil {
+		b.Fatal(err)
+	}
+	msgs := fixtureMessages(b)
+	r := newFactReader(profiles, "")
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, _, v := r.read(msgs[i%len(msgs)]); v == readSlowly {
+			b.Fatal("declined")
+		}
+	}
+}
+
+func BenchmarkReadMessageAsConsumers(b *testing.B) {
+	profiles, err := profile.LoadRegistry("rw")
+	if err != nil {
+		b.Fatal(err)
+	}
+	msgs := fixtureMessages(b)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		factOf(profiles, kafka.Message{Value: msgs[i%len(msgs)]}, "")
+	}
+}
