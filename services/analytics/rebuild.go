@@ -100,7 +100,10 @@ func Replay(ctx context.Context, profiles *profile.Registry, opts ReplayOptions)
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			local := map[string]map[string]domain.Fact{}
+			// Keyed by (type, subject) strings the message already gave: no key is built
+			// per event, only one per fact kept, at the merge below.
+			local := map[string]map[factKey]domain.Fact{}
+			quick := newFactReader(profiles, opts.Tenant)
 			r := kafka.NewReader(kafka.ReaderConfig{Brokers: opts.Brokers, Topic: pt.topic, Partition: pt.partition,
 				MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 100 * time.Millisecond})
 			defer r.Close()
@@ -119,14 +122,22 @@ func Replay(ctx context.Context, profiles *profile.Registry, opts ReplayOptions)
 					opts.Progress(n, total)
 					progressMu.Unlock()
 				}
-				if f, tenant, ok := factOf(profiles, m, opts.Tenant); ok {
+				f, tenant, v := quick.read(m.Value)
+				if v == readSlowly {
+					var ok bool
+					if f, tenant, ok = factOf(profiles, m, opts.Tenant); ok {
+						v = keepFact
+					}
+				}
+				if v == keepFact {
 					byKey := local[tenant]
 					if byKey == nil {
-						byKey = map[string]domain.Fact{}
+						byKey = map[factKey]domain.Fact{}
 						local[tenant] = byKey
 					}
-					if old, seen := byKey[f.Key()]; !seen || f.Newer(old) {
-						byKey[f.Key()] = f
+					k := factKey{f.Type, f.Subject}
+					if old, seen := byKey[k]; !seen || f.Newer(old) {
+						byKey[k] = f
 					}
 				} else {
 					skipped.Add(1)
@@ -140,10 +151,11 @@ func Replay(ctx context.Context, profiles *profile.Registry, opts ReplayOptions)
 			for tenant, byKey := range local {
 				all := out.facts[tenant]
 				if all == nil {
-					out.facts[tenant] = byKey
-					continue
+					all = make(map[string]domain.Fact, len(byKey))
+					out.facts[tenant] = all
 				}
-				for k, f := range byKey {
+				for _, f := range byKey {
+					k := f.Key()
 					if old, seen := all[k]; !seen || f.Newer(old) {
 						all[k] = f
 					}
@@ -162,6 +174,9 @@ func Replay(ctx context.Context, profiles *profile.Registry, opts ReplayOptions)
 	}
 	return out, nil
 }
+
+// factKey is a fact's place while a partition is replayed (domain.FactKey's parts).
+type factKey struct{ typ, subject string }
 
 func collect(ch <-chan error) []error {
 	var out []error
