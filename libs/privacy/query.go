@@ -68,19 +68,27 @@ func (t *Trail) ListHandler() gin.HandlerFunc {
 func RetentionRoute(service string) string { return "/privacy/" + service + "/retention-runs" }
 
 // ListRunsHandler answers GET …/privacy/<service>/retention-runs: the tenant's reports,
-// oldest first, cursor-paginated.
+// oldest first, from a time if asked, cursor-paginated.
 func (r *Retention) ListRunsHandler(resolve func(*gin.Context) (string, bool)) gin.HandlerFunc {
 	return web.Handle(func(c *gin.Context) error {
 		limit, err := web.Limit(c, 50, 500)
 		if err != nil {
 			return err
 		}
+		f := bson.D{}
+		if v := c.Query("from"); v != "" {
+			at, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return problem.Fields("invalid query parameter", problem.Field("from", "must be an RFC 3339 time like 2027-01-31T00:00:00Z"))
+			}
+			f = append(f, bson.E{Key: "started_at", Value: bson.D{{Key: "$gte", Value: at.UTC()}}})
+		}
 		tenant, _ := resolve(c)
 		db, err := r.tenants.DB(c.Request.Context(), tenant)
 		if err != nil {
 			return err
 		}
-		items, next, err := mongox.Page[RetentionRun](c.Request.Context(), db.Collection(RetentionRunsCollection), bson.D{}, c.Query("cursor"), limit)
+		items, next, err := mongox.Page[RetentionRun](c.Request.Context(), db.Collection(RetentionRunsCollection), f, c.Query("cursor"), limit)
 		if err != nil {
 			return err
 		}

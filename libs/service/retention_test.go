@@ -30,6 +30,7 @@ const retentionFragment = `  /v1/tenants/{tenant}/privacy/SERVICE/retention-runs
         were removed. Counts only, never the records. Oldest first.
       parameters:
         - {name: tenant, in: path, required: true, schema: {type: string}}
+        - {name: from, in: query, schema: {type: string, format: date-time}, description: Only the runs started at or after this time.}
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 500}}
         - {name: cursor, in: query, schema: {type: string}}
       responses:
