@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -93,17 +94,17 @@ type Retention struct {
 	profiles *profile.Registry
 	rules    []RetentionRule
 	logger   *slog.Logger
-	// Now is the job's clock; tests move it to see records expire.
-	Now     func() time.Time
-	removed *prometheus.CounterVec
-	runs    *prometheus.CounterVec
-	last    prometheus.Gauge
+	mu       sync.Mutex
+	now      func() time.Time
+	removed  *prometheus.CounterVec
+	runs     *prometheus.CounterVec
+	last     prometheus.Gauge
 }
 
 // NewRetention prepares the job; profiles (may be nil) set the lifetimes, reg receives
 // its metrics.
 func NewRetention(tenants *mongox.Tenants, profiles *profile.Registry, rules []RetentionRule, logger *slog.Logger, reg prometheus.Registerer) *Retention {
-	r := &Retention{tenants: tenants, profiles: profiles, rules: rules, logger: logger, Now: time.Now,
+	r := &Retention{tenants: tenants, profiles: profiles, rules: rules, logger: logger, now: time.Now,
 		removed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "l4l_retention_removed_total", Help: "Records the retention job deleted, by kind."}, []string{"record"}),
 		runs:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "l4l_retention_runs_total", Help: "Runs of the retention job, by outcome (ok, failed)."}, []string{"outcome"}),
 		last:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "l4l_retention_last_success_timestamp_seconds", Help: "When the retention job last ran without error in every tenant."}),
@@ -112,6 +113,20 @@ func NewRetention(tenants *mongox.Tenants, profiles *profile.Registry, rules []R
 		reg.MustRegister(r.removed, r.runs, r.last)
 	}
 	return r
+}
+
+// SetClock replaces the job's clock (time.Now): tests move it to see records expire.
+func (r *Retention) SetClock(now func() time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.now = now
+}
+
+func (r *Retention) clock() time.Time {
+	r.mu.Lock()
+	now := r.now
+	r.mu.Unlock()
+	return now().UTC()
 }
 
 // lifetime is the rule's lifetime in a tenant: its profile's, else the rule's default.
@@ -129,7 +144,7 @@ func (r *Retention) lifetime(tenant string, rule RetentionRule) (profile.Period,
 // RunTenant applies every rule in one tenant and records the report in the tenant's
 // database. A rule that fails does not stop the others; the report says which failed.
 func (r *Retention) RunTenant(ctx context.Context, tenant, trigger string) (RetentionRun, error) {
-	now := r.Now().UTC()
+	now := r.clock()
 	run := RetentionRun{ID: uuid.Must(uuid.NewV7()).String(), StartedAt: now, Trigger: trigger, Outcome: RunOK, Rules: []RuleOutcome{}}
 	db, err := r.tenants.DB(ctx, tenant)
 	if err != nil {
@@ -159,7 +174,7 @@ func (r *Retention) RunTenant(ctx context.Context, tenant, trigger string) (Rete
 		}
 		run.Rules = append(run.Rules, out)
 	}
-	run.FinishedAt = r.Now().UTC()
+	run.FinishedAt = r.clock()
 	if _, err := db.Collection(RetentionRunsCollection).InsertOne(ctx, run); err != nil {
 		errs = append(errs, err)
 	}

@@ -96,7 +96,7 @@ func TestRetentionRemovesExactlyTheExpiredRecords(t *testing.T) {
 	// The job's clock is moved to a fixed day, so that "5 years" is calendar arithmetic
 	// whatever day the test runs on.
 	now := time.Date(2031, 3, 15, 12, 0, 0, 0, time.UTC)
-	env.Svc.Retention.Now = func() time.Time { return now }
+	env.Svc.Retention.SetClock(func() time.Time { return now })
 	hour := time.Hour
 	seed := map[string][]struct {
 		coll, field string

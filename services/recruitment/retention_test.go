@@ -56,7 +56,7 @@ func TestRetentionRemovesRejectedApplications(t *testing.T) {
 	job := w.env.Svc.Retention
 	removedAt := func(clock time.Time) int64 {
 		t.Helper()
-		job.Now = func() time.Time { return clock }
+		job.SetClock(func() time.Time { return clock })
 		report, err := job.RunOnce(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -71,7 +71,7 @@ func TestRetentionRemovesRejectedApplications(t *testing.T) {
 	}
 
 	// Two years and a minute after the last of them ended, the DPO runs the job.
-	job.Now = func() time.Time { return end.AddDate(2, 0, 0).Add(time.Minute) }
+	job.SetClock(func() time.Time { return end.AddDate(2, 0, 0).Add(time.Minute) })
 	dpo := w.env.Token([]string{"dpo"}, tenant, "")
 	r := w.env.Do(servicetest.Request{Method: "POST", Path: base + privacy.RetentionRoute("recruitment"), Token: dpo})
 	if r.Status != http.StatusCreated {
