@@ -6,6 +6,8 @@ import (
 	"strings"
 )
 
+// +kubebuilder:object:generate=false
+
 // Registry holds the country profiles a service serves and finds a tenant's profile.
 type Registry struct {
 	byCountry map[string]*Index

@@ -113,6 +113,23 @@ type Spec struct {
 	// Accreditation is the certificate programme leaders are enrolled on; a
 	// country without one leaves it out.
 	Accreditation *Accreditation `json:"accreditation,omitempty"`
+	// Retention sets how long kinds of personal records live before the
+	// services' daily retention job deletes them (docs/privacy.md). A kind
+	// the profile leaves out keeps the platform's default lifetime.
+	Retention []RetentionPeriod `json:"retention,omitempty"`
+}
+
+// RetentionPeriod is how long one kind of record lives, counted from the date
+// the record says it ended (an audit entry: when it was written; a rejected
+// application: when its campaign was ranked or it was withdrawn).
+type RetentionPeriod struct {
+	// Record is a kind of record the platform knows ([RetentionRecords]).
+	// +kubebuilder:validation:Pattern=`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`
+	Record string `json:"record"`
+	// Keep is a calendar lifetime: a whole number of days, months or years
+	// ("90d", "18m", "2y").
+	// +kubebuilder:validation:Pattern=`^[1-9][0-9]{0,3}[dmy]$`
+	Keep string `json:"keep"`
 }
 
 // Geography is a country's administrative hierarchy down to the level schools

@@ -76,6 +76,7 @@ func (s *Spec) Validate() error {
 	v.recruitment()
 	v.caseloads()
 	v.accreditation()
+	v.retention()
 	return v.err()
 }
 
@@ -591,5 +592,28 @@ func (v *validator) accreditation() {
 	}
 	if n := len(v.spec.Competencies.Levels); a.PassLevel < 1 || a.PassLevel > n {
 		v.add("accreditation.passLevel", "must be a level of the competency scale (1..%d), got %d", n, a.PassLevel)
+	}
+}
+
+func (v *validator) retention() {
+	seen := map[string]string{}
+	for i, r := range v.spec.Retention {
+		f := fmt.Sprintf("retention[%d]", i)
+		if v.required(f+".record", r.Record) {
+			if _, ok := RetentionRecords[r.Record]; !ok {
+				known := make([]string, 0, len(RetentionRecords))
+				for k := range RetentionRecords {
+					known = append(known, k)
+				}
+				slices.Sort(known)
+				v.add(f+".record", "unknown kind of record %q (one of %s)", r.Record, strings.Join(known, ", "))
+			}
+		}
+		v.unique(seen, f+".record", r.Record)
+		if v.required(f+".keep", r.Keep) {
+			if _, err := ParsePeriod(r.Keep); err != nil {
+				v.add(f+".keep", "%s", err.Error())
+			}
+		}
 	}
 }

@@ -136,6 +136,14 @@ func TestValidateBrokenProfiles(t *testing.T) {
 		{"evidence min", func(s *Spec) { s.Accreditation.Evidence[0].Min = 0 }, "accreditation.evidence[0].min", "at least 1", true},
 		{"pass level", func(s *Spec) { s.Accreditation.PassLevel = 0 }, "accreditation.passLevel", "1..4", true},
 		{"enrolled role", func(s *Spec) { s.Accreditation.Roles = []string{"lll", "lll"} }, "accreditation.roles[1]", "duplicate", true},
+
+		{"retention record unknown", func(s *Spec) { s.Retention[1].Record = "rejected_aplications" }, "retention[1].record", `unknown kind of record "rejected_aplications"`, true},
+		{"retention record missing", func(s *Spec) { s.Retention[0].Record = "" }, "retention[0].record", "required", true},
+		{"retention record twice", func(s *Spec) { s.Retention = append(s.Retention, RetentionPeriod{Record: "audit_entries", Keep: "1y"}) }, "retention[2].record", "duplicate", true},
+		{"retention keep unit", func(s *Spec) { s.Retention[0].Keep = "5 years" }, "retention[0].keep", "not a lifetime like 90d", true},
+		{"retention keep zero", func(s *Spec) { s.Retention[1].Keep = "0d" }, "retention[1].keep", "not a lifetime", true},
+		{"retention keep weeks", func(s *Spec) { s.Retention[1].Keep = "2w" }, "retention[1].keep", "not a lifetime", true},
+		{"retention keep missing", func(s *Spec) { s.Retention[1].Keep = "" }, "retention[1].keep", "required", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,6 +19,7 @@ var peopleSpec = `openapi: 3.1.0
 info: {title: people, version: "1"}
 paths:
 ` + strings.ReplaceAll(auditFragment, "SERVICE", "people") + `
+` + strings.ReplaceAll(retentionFragment, "SERVICE", "people") + `
   /v1/tenants/{tenant}/people:
     parameters:
       - {name: tenant, in: path, required: true, schema: {type: string}}
@@ -48,6 +49,8 @@ components:
     Problem:
       description: a problem
       content: {application/problem+json: {schema: {type: object}}}
+  schemas:
+` + retentionSchema + `
 `
 
 var people = service.Definition{

@@ -62,7 +62,9 @@ type Definition struct {
 	// org.l4l.<service>.erasure.completed.v1 (docs/privacy.md).
 	Privacy func(d *Deps) privacy.Hooks
 	// Retention are the service's kinds of records that live for a limited time; libs
-	// adds its own (privacy.PlatformRetention) and runs them daily in every tenant.
+	// adds its own (privacy.PlatformRetention), runs them daily in every tenant with the
+	// lifetimes of the tenant's country profile (spec.retention), and serves their
+	// reports at GET/POST /v1/tenants/{t}/privacy/<service>/retention-runs (dpo, admin).
 	Retention []privacy.RetentionRule
 }
 
@@ -152,6 +154,9 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	if def.Privacy != nil {
 		v1.GET("/tenants/:tenant"+privacy.PeopleRoute(def.Name), auth.Allow(privacy.ReaderRoles...), privacy.ExportHandler(def.Name, def.Privacy(d)))
 	}
+	retention := privacy.NewRetention(tenants, profiles, append(append([]privacy.RetentionRule(nil), privacy.PlatformRetention...), def.Retention...), logger, reg)
+	v1.GET("/tenants/:tenant"+privacy.RetentionRoute(def.Name), auth.Allow(privacy.ReaderRoles...), retention.ListRunsHandler(servedTenant))
+	v1.POST("/tenants/:tenant"+privacy.RetentionRoute(def.Name), auth.Allow(privacy.ReaderRoles...), retention.RunNowHandler(servedTenant))
 	if err := def.Routes(d, v1); err != nil {
 		return nil, err
 	}
@@ -161,7 +166,6 @@ func Start(ctx context.Context, def Definition, cfg config.Service, logger *slog
 	var bg sync.WaitGroup
 	bg.Go(func() { _ = watcher.Run(bgCtx) })
 	bg.Go(func() { trail.Run(bgCtx) })
-	retention := privacy.NewRetention(tenants, append(append([]privacy.RetentionRule(nil), privacy.PlatformRetention...), def.Retention...), logger, reg)
 	bg.Go(func() { retention.Run(bgCtx, time.Minute, retentionInterval(logger)) })
 	stopEarly := func() { stopBackground(); bg.Wait() }
 	// Serve tenants from their announced state rather than answer 503 for the first

@@ -46,6 +46,9 @@ var Definition = service.Definition{
 			return events.DirectoryHandler(store.New(d.Tenants, d.Relay), d.Profiles)
 		},
 	}},
+	// Rejected applications live as long as the country profile says (2 years in the
+	// shipped profiles), counted from the withdrawal or the campaign's ranking.
+	Retention: []privacy.RetentionRule{store.RejectedApplications},
 	Privacy: func(d *service.Deps) privacy.Hooks {
 		s := store.New(d.Tenants, d.Relay)
 		return privacy.Hooks{Export: s.ExportPerson, Erase: s.ErasePerson}

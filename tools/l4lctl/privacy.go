@@ -41,14 +41,12 @@ issuer's key in --dir (which only a stack started by ` + "`l4lctl dev up`" + ` t
 	}
 	f := cmd.PersistentFlags()
 	f.StringVar(&o.tenant, "tenant", "", "the tenant (district), e.g. rw-gasabo (required)")
-	f.StringVar(&o.person, "person", "", "the person's id in the directory (required)")
 	f.StringVar(&o.url, "url", "", "one base URL that routes every service (default: the dev ports)")
 	f.IntVar(&o.basePort, "base-port", 8081, "the directory's port in dev mode; the others follow as in `dev up`")
 	f.StringToStringVar(&o.serviceURLs, "service-url", nil, "a service's own base URL, e.g. plc=http://plc.l4l:8080 (repeat; overrides --url)")
 	f.StringVar(&o.token, "token", "", "bearer token (default $L4L_TOKEN, else a dev dpo token)")
 	f.StringVar(&o.dir, "dir", defaultDir, "where the dev issuer's key is kept (for the default token)")
 	_ = cmd.MarkPersistentFlagRequired("tenant")
-	_ = cmd.MarkPersistentFlagRequired("person")
 
 	export := &cobra.Command{
 		Use:   "export",
@@ -62,6 +60,8 @@ non-zero when a service failed: the archive is then incomplete, and its manifest
 	}
 	export.Flags().StringVar(&o.out, "out", "", "the archive to write (required)")
 	_ = export.MarkFlagRequired("out")
+	export.Flags().StringVar(&o.person, "person", "", "the person's id in the directory (required)")
+	_ = export.MarkFlagRequired("person")
 
 	erase := &cobra.Command{
 		Use:   "erase",
@@ -75,7 +75,24 @@ have not confirmed; the request stays recorded and they confirm when they run ag
 		RunE:    func(cmd *cobra.Command, _ []string) error { return runErase(cmd, o) },
 	}
 	erase.Flags().DurationVar(&o.wait, "wait", 2*time.Minute, "how long to follow the request")
-	cmd.AddCommand(export, erase)
+	erase.Flags().StringVar(&o.person, "person", "", "the person's id in the directory (required)")
+	_ = erase.MarkFlagRequired("person")
+
+	var ro retentionOptions
+	retention := &cobra.Command{
+		Use:   "retention",
+		Short: "Show what each service's retention job removed in the tenant (and run it now with --run)",
+		Long: `Prints, for every service, its retention runs in the tenant since --since: for each kind
+of record, the lifetime applied (from the country profile, or the platform's default), the
+cutoff, and how many records were removed. With --run, each service runs its job in the
+tenant first. The exit status is non-zero when a service did not answer or a run failed.`,
+		Example: "  l4lctl privacy retention --tenant rw-gasabo --since 168h\n  l4lctl privacy retention --tenant rw-gasabo --run",
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runRetention(cmd, o, ro) },
+	}
+	retention.Flags().DurationVar(&ro.since, "since", 48*time.Hour, "show the runs started this long ago or later")
+	retention.Flags().BoolVar(&ro.run, "run", false, "run each service's job in the tenant now")
+	cmd.AddCommand(export, erase, retention)
 	return cmd
 }
 

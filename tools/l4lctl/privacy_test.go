@@ -101,4 +101,24 @@ func TestPrivacyExportAndErase(t *testing.T) {
 	if _, raw := readArchive(out); code != 0 || strings.Contains(raw, "Mukeshimana") || !strings.Contains(raw, p.ID) {
 		t.Fatalf("export after the erasure: exit %d\n%s", code, raw)
 	}
+
+	// Retention: every service runs its job in the tenant now and prints its report, with
+	// the lifetimes of Rwanda's profile where it sets them.
+	retention := []string{"privacy", "retention", "--run", "--tenant", tenant, "--dir", dir}
+	for _, s := range env.Services {
+		retention = append(retention, "--service-url", s.Name+"="+env.URL(s.Name))
+	}
+	code, stdout, stderr = run(t, retention...)
+	if code != 0 || strings.Count(stdout, " runs since ") != len(env.Services) {
+		t.Fatalf("retention: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"recruitment: ", "rejected_applications  2y    profile", "audit_entries          5y    profile", "idempotency_records    2d    default"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("retention output lacks %q:\n%s", want, stdout)
+		}
+	}
+	code, _, _ = run(t, append(retention, "--service-url", "plc=http://127.0.0.1:1")...)
+	if code == 0 {
+		t.Fatal("retention with plc down: exit 0")
+	}
 }

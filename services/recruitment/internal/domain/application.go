@@ -52,6 +52,9 @@ type Application struct {
 	Moderations        []Moderation       `json:"moderations" bson:"moderations"`
 	SubmittedAt        time.Time          `json:"submitted_at" bson:"submitted_at"`
 	UpdatedAt          time.Time          `json:"updated_at" bson:"updated_at"`
+	// WithdrawnAt is when the applicant withdrew: the retention job counts the lifetime
+	// of a withdrawn application from it.
+	WithdrawnAt *time.Time `json:"withdrawn_at,omitempty" bson:"withdrawn_at,omitempty"`
 }
 
 // Screening is the automatic check against each eligibility rule, and the chair's override.
@@ -524,6 +527,6 @@ func (a *Application) Withdraw(c Campaign, now time.Time) error {
 	if c.Status == CampaignRanked {
 		return conflict("the campaign is ranked: decline the offer instead")
 	}
-	a.Status, a.UpdatedAt = ApplicationWithdrawn, now
+	a.Status, a.UpdatedAt, a.WithdrawnAt = ApplicationWithdrawn, now, &now
 	return nil
 }

@@ -38,8 +38,12 @@ type Campaign struct {
 	RankedAt        *time.Time    `json:"ranked_at,omitempty" bson:"ranked_at"`
 	Offers          []Offer       `json:"offers" bson:"offers"`
 	Appointments    []Appointment `json:"appointments" bson:"appointments"`
-	CreatedAt       time.Time     `json:"created_at" bson:"created_at"`
-	UpdatedAt       time.Time     `json:"updated_at" bson:"updated_at"`
+	// FunnelBeforeRetention holds the funnel's first stages as they were when the
+	// retention job first removed applications of the campaign (retention.go): the
+	// funnel then stays what it was.
+	FunnelBeforeRetention *EarlyStages `json:"funnel_before_retention,omitempty" bson:"funnel_before_retention,omitempty"`
+	CreatedAt             time.Time    `json:"created_at" bson:"created_at"`
+	UpdatedAt             time.Time    `json:"updated_at" bson:"updated_at"`
 }
 
 // Position is a role to fill in a unit: the LLL of a sector, the NLLs of a district.

@@ -365,6 +365,10 @@ type Funnel struct {
 // FunnelOf counts the stages; assessed means scored by at least one counted member.
 func FunnelOf(c Campaign, apps []Application, assessed func(Application) bool) Funnel {
 	var f Funnel
+	if e := c.FunnelBeforeRetention; e != nil {
+		f.Applied, f.Eligible, f.Assessed = e.Applied, e.Eligible, e.Assessed
+		apps = nil
+	}
 	for _, a := range apps {
 		if !a.Active() {
 			continue
