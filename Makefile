@@ -72,7 +72,7 @@ test-operator: envtest-assets ## The tenant operator's suite on a real kube-apis
 
 .PHONY: test
 test: fmt-check vet fuzz kafka-fetch envtest-assets delivery-test ## Vet and every module's tests (with -race): on kfake and a real Apache Kafka broker; the operator's on envtest.
-	KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) L4L_REQUIRE_REAL_KAFKA=1 L4L_KAFKA_SCRIPT=$(KAFKA) $(KAFKA) run go test $(RACE) -count=1 $(TEST_FLAGS) $(PACKAGES)
+	KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) L4L_REQUIRE_REAL_KAFKA=1 L4L_KAFKA_SCRIPT=$(KAFKA) $(KAFKA) run go test $(RACE) -count=1 -timeout 30m $(TEST_FLAGS) $(PACKAGES)
 
 # Fuzzing budget per target: executions rather than seconds, because Go 1.26's fuzz
 # coordinator can fail a target with a bare "context deadline exceeded" when a starved

@@ -29,8 +29,9 @@ func EraseEnrolment(e *Enrolment) bool {
 				eraseText(&changed, &a.Judgements[j].Feedback)
 			}
 		}
+		// The moderation's reason is why it was required ("fail" or "sample"), a fact,
+		// not free text: it stays.
 		if m := s.Moderation; m != nil {
-			eraseText(&changed, &m.Reason)
 			eraseText(&changed, &m.Feedback)
 		}
 	}
