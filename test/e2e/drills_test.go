@@ -336,7 +336,7 @@ func readAll(t *testing.T, broker, topic string) []kafka.Message {
 		if err := rd.SetOffset(first); err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		for {
 			m, err := rd.ReadMessage(ctx)
 			if err != nil {
