@@ -20,7 +20,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -86,7 +85,6 @@ type platform struct {
 	jwksURL  string
 	profile  string // the country profile file every service loads
 	procs    map[string]*process
-	mu       sync.Mutex
 }
 
 // process is one service: its address stays the same across restarts, as a Kubernetes
