@@ -440,9 +440,10 @@ func (p *platform) do(svc string, c call) response {
 }
 
 // must sends c as a tablet on a poor network would: a POST carries one Idempotency-Key
-// across its retries; 503s and broken connections are retried (the database has one
-// connection per service in dev mode and a loaded machine makes requests wait for it);
-// anything else but want fails the test.
+// across its retries; 503s, broken connections and a 409 saying the same key is still
+// being processed (the first attempt timed out on our side but runs on) are retried (the
+// database has one connection per service in dev mode and a loaded machine makes
+// requests wait for it); anything else but want fails the test.
 func (p *platform) must(svc string, c call, want int) response {
 	p.t.Helper()
 	if c.method == http.MethodPost && c.key == "" {
@@ -451,7 +452,8 @@ func (p *platform) must(svc string, c call, want int) response {
 	var r response
 	poll(90*time.Second, func() bool {
 		r = p.do(svc, c)
-		return r.Status != 0 && r.Status != http.StatusServiceUnavailable
+		inProgress := r.Status == http.StatusConflict && r.Header.Get("Retry-After") != ""
+		return r.Status != 0 && r.Status != http.StatusServiceUnavailable && !inProgress
 	})
 	if r.Status != want {
 		p.t.Fatalf("%s %s %s: %d, want %d: %s", svc, c.method, c.path, r.Status, want, r.Body)
