@@ -60,9 +60,13 @@ func BenchmarkRelayPublish(b *testing.B) {
 		return pendingDocs(b, c) == 0
 	})
 	b.StopTimer()
-	if n := metric(b, env.reg, "l4l_outbox_published_total", map[string]string{"topic": topic}); int(n) != b.N {
-		b.Fatalf("published %v, want %d", n, b.N)
+	// At least once: fewer is a loss; more is a re-send after a removal timed out under
+	// load (consumers deduplicate), reported rather than failed.
+	n := metric(b, env.reg, "l4l_outbox_published_total", map[string]string{"topic": topic})
+	if int(n) < b.N {
+		b.Fatalf("published %v, want at least %d", n, b.N)
 	}
+	b.ReportMetric(n-float64(b.N), "resent")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 

@@ -70,8 +70,9 @@ func (r results) get(m metric) (float64, bool) {
 
 // runGoBench runs the package's benchmarks (tests skipped) and reads their metrics.
 func runGoBench(ctx context.Context, b goBench, progress io.Writer) (results, error) {
-	args := append([]string{"test", "-run", "^$", "-bench", b.bench, "-benchtime", b.benchtime}, b.args...)
-	args = append(args, b.pkg)
+	// The package comes before the benchmark's own flags (-plc.schools=...): go test
+	// stops reading packages at the first flag it does not know.
+	args := append([]string{"test", b.pkg, "-run", "^$", "-bench", b.bench, "-benchtime", b.benchtime}, b.args...)
 	fmt.Fprintf(progress, "  running go %s\n", strings.Join(args, " "))
 	cmd := exec.CommandContext(ctx, "go", args...)
 	var out bytes.Buffer
