@@ -59,12 +59,7 @@ func (a *API) assignAssessor(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := a.view(c, e)
-	if err != nil {
-		return err
-	}
-	c.Header("ETag", web.ETag(ver))
-	return web.JSON(c, nethttp.StatusOK, v)
+	return a.respond(c, e, ver)
 }
 
 // registeredAssessor is the caller as an assessor of the tenant.
@@ -102,12 +97,7 @@ func (a *API) assess(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := a.view(c, e)
-	if err != nil {
-		return err
-	}
-	c.Header("ETag", web.ETag(ver))
-	return web.JSON(c, nethttp.StatusOK, v)
+	return a.respond(c, e, ver)
 }
 
 type moderationBody struct {
@@ -143,12 +133,7 @@ func (a *API) moderate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := a.view(c, e)
-	if err != nil {
-		return err
-	}
-	c.Header("ETag", web.ETag(ver))
-	return web.JSON(c, nethttp.StatusOK, v)
+	return a.respond(c, e, ver)
 }
 
 func (a *API) listAssessors(c *gin.Context) error {

@@ -34,6 +34,16 @@ type enrolmentView struct {
 	Progress domain.PortfolioProgress `json:"progress"`
 }
 
+// respond answers a change of an enrolment: its view, with the new version as ETag.
+func (a *API) respond(c *gin.Context, e domain.Enrolment, ver int64) error {
+	v, err := a.view(c, e)
+	if err != nil {
+		return err
+	}
+	c.Header("ETag", web.ETag(ver))
+	return web.JSON(c, nethttp.StatusOK, v)
+}
+
 func (a *API) view(c *gin.Context, e domain.Enrolment) (enrolmentView, error) {
 	evs, err := a.Store.EvidenceOf(c.Request.Context(), tenantOf(c), e.PersonID)
 	if err != nil {
@@ -123,12 +133,7 @@ func (a *API) getEnrolment(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := a.view(c, e)
-	if err != nil {
-		return err
-	}
-	c.Header("ETag", web.ETag(ver))
-	return web.JSON(c, nethttp.StatusOK, v)
+	return a.respond(c, e, ver)
 }
 
 // portfolio is the evidence counting for an enrolment's leader, with its progress.
@@ -175,12 +180,7 @@ func (a *API) submit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := a.view(c, e)
-	if err != nil {
-		return err
-	}
-	c.Header("ETag", web.ETag(ver))
-	return web.JSON(c, nethttp.StatusOK, v)
+	return a.respond(c, e, ver)
 }
 
 // upload stores a document in GridFS and the evidence that names it. The type is sniffed
