@@ -1,12 +1,14 @@
 package http
 
 import (
+	"context"
 	"fmt"
 	nethttp "net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/l4l-platform/l4l/libs/auth"
 	"github.com/l4l-platform/l4l/libs/problem"
@@ -354,6 +356,19 @@ type changesView struct {
 	More      bool     `json:"has_more"`
 }
 
+// changesOf appends one collection's changes in scope to all, each wrapped as a Change.
+func changesOf[T any](ctx context.Context, s *store.Store, tenant, coll string, scope bson.D, since, upTo string, limit int,
+	all *[]Change, wrap func(position string, x *T) Change) error {
+	items, positions, err := store.Changes[T](ctx, s, tenant, coll, scope, since, upTo, limit)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		*all = append(*all, wrap(positions[i], &items[i]))
+	}
+	return nil
+}
+
 // changes is the change feed of the caller's scope: what was created or changed after
 // `since` (the next_since of the previous call; none for everything), oldest first.
 func (a *API) changes(c *gin.Context) error {
@@ -369,47 +384,36 @@ func (a *API) changes(c *gin.Context) error {
 	upTo := positionAt(a.Now().Add(-a.FeedLag))
 	sc := scope(c)
 	var all []Change
-	relItems, relPos, err := store.Changes[domain.Relationship](c, a.Store, t.Code, store.Relationships, sc, since, upTo, limit+1)
-	if err != nil {
+	ctx := c.Request.Context()
+	if err := changesOf(ctx, a.Store, t.Code, store.Relationships, sc, since, upTo, limit+1, &all, func(pos string, x *domain.Relationship) Change {
+		return Change{Kind: "relationship", Position: pos, Relationship: x}
+	}); err != nil {
 		return err
 	}
-	for i := range relItems {
-		all = append(all, Change{Kind: "relationship", Position: relPos[i], Relationship: &relItems[i]})
-	}
-	sesItems, sesPos, err := store.Changes[domain.Session](c, a.Store, t.Code, store.Sessions, sc, since, upTo, limit+1)
-	if err != nil {
+	if err := changesOf(ctx, a.Store, t.Code, store.Sessions, sc, since, upTo, limit+1, &all, func(pos string, x *domain.Session) Change {
+		return Change{Kind: "session", Position: pos, Session: x}
+	}); err != nil {
 		return err
 	}
-	for i := range sesItems {
-		all = append(all, Change{Kind: "session", Position: sesPos[i], Session: &sesItems[i]})
-	}
-	ratItems, ratPos, err := store.Changes[domain.Rating](c, a.Store, t.Code, store.Ratings, sc, since, upTo, limit+1)
-	if err != nil {
+	if err := changesOf(ctx, a.Store, t.Code, store.Ratings, sc, since, upTo, limit+1, &all, func(pos string, x *domain.Rating) Change {
+		return Change{Kind: "rating", Position: pos, Rating: x}
+	}); err != nil {
 		return err
 	}
-	for i := range ratItems {
-		all = append(all, Change{Kind: "rating", Position: ratPos[i], Rating: &ratItems[i]})
-	}
-	obsItems, obsPos, err := store.Changes[domain.Observation](c, a.Store, t.Code, store.Observations, sc, since, upTo, limit+1)
-	if err != nil {
+	if err := changesOf(ctx, a.Store, t.Code, store.Observations, sc, since, upTo, limit+1, &all, func(pos string, x *domain.Observation) Change {
+		return Change{Kind: "observation", Position: pos, Observation: x}
+	}); err != nil {
 		return err
 	}
-	for i := range obsItems {
-		all = append(all, Change{Kind: "observation", Position: obsPos[i], Observation: &obsItems[i]})
-	}
-	planItems, planPos, err := store.Changes[domain.SchoolPlan](c, a.Store, t.Code, store.Plans, sc, since, upTo, limit+1)
-	if err != nil {
+	if err := changesOf(ctx, a.Store, t.Code, store.Plans, sc, since, upTo, limit+1, &all, func(pos string, x *domain.SchoolPlan) Change {
+		return Change{Kind: "plan", Position: pos, Plan: x}
+	}); err != nil {
 		return err
 	}
-	for i := range planItems {
-		all = append(all, Change{Kind: "plan", Position: planPos[i], Plan: &planItems[i]})
-	}
-	riskItems, riskPos, err := store.Changes[domain.RiskCheck](c, a.Store, t.Code, store.RiskChecks, sc, since, upTo, limit+1)
-	if err != nil {
+	if err := changesOf(ctx, a.Store, t.Code, store.RiskChecks, sc, since, upTo, limit+1, &all, func(pos string, x *domain.RiskCheck) Change {
+		return Change{Kind: "risk_check", Position: pos, RiskCheck: x}
+	}); err != nil {
 		return err
-	}
-	for i := range riskItems {
-		all = append(all, Change{Kind: "risk_check", Position: riskPos[i], RiskCheck: &riskItems[i]})
 	}
 	sortChanges(all)
 	view := changesView{Items: []Change{}, NextSince: since}
