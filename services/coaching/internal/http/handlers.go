@@ -77,15 +77,7 @@ func (a *API) listSessions(c *gin.Context) error {
 }
 
 func (a *API) getSession(c *gin.Context) error {
-	s, ver, err := a.Store.Sessions.Get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if !visible(c, s.Units, s.Parties) {
-		return notFound("session")
-	}
-	c.Header("ETag", web.ETag(ver))
-	return web.JSON(c, nethttp.StatusOK, s)
+	return getVisible(c, a.Store.Sessions.Get, "session", func(x *domain.Session) ([]string, []string) { return x.Units, x.Parties })
 }
 
 func (a *API) listRatings(c *gin.Context) error {
@@ -102,15 +94,7 @@ func (a *API) listRatings(c *gin.Context) error {
 }
 
 func (a *API) getRating(c *gin.Context) error {
-	r, ver, err := a.Store.Ratings.Get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if !visible(c, r.Units, r.Parties) {
-		return notFound("rating")
-	}
-	c.Header("ETag", web.ETag(ver))
-	return web.JSON(c, nethttp.StatusOK, r)
+	return getVisible(c, a.Store.Ratings.Get, "rating", func(x *domain.Rating) ([]string, []string) { return x.Units, x.Parties })
 }
 
 type standardsView struct {
@@ -157,15 +141,7 @@ func (a *API) listObservations(c *gin.Context) error {
 }
 
 func (a *API) getObservation(c *gin.Context) error {
-	o, ver, err := a.Store.Observations.Get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if !visible(c, o.Units, o.Parties) {
-		return notFound("observation")
-	}
-	c.Header("ETag", web.ETag(ver))
-	return web.JSON(c, nethttp.StatusOK, o)
+	return getVisible(c, a.Store.Observations.Get, "observation", func(x *domain.Observation) ([]string, []string) { return x.Units, x.Parties })
 }
 
 type rhythmView struct {

@@ -108,15 +108,7 @@ func (a *API) listPlans(c *gin.Context) error {
 }
 
 func (a *API) getPlan(c *gin.Context) error {
-	p, ver, err := a.Store.Plans().Get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if !visible(c, p.Units, p.Parties) {
-		return notFound("plan")
-	}
-	c.Header("ETag", web.ETag(ver))
-	return web.JSON(c, nethttp.StatusOK, p)
+	return getVisible(c, a.Store.Plans().Get, "plan", func(x *domain.SchoolPlan) ([]string, []string) { return x.Units, x.Parties })
 }
 
 // updatePlan applies change to the plan under If-Match and answers the plan with its new
@@ -467,13 +459,5 @@ func (a *API) listRiskChecks(c *gin.Context) error {
 }
 
 func (a *API) getRiskCheck(c *gin.Context) error {
-	r, ver, err := a.Store.RiskChecks().Get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if !visible(c, r.Units, r.Parties) {
-		return notFound("drop-out-risk check")
-	}
-	c.Header("ETag", web.ETag(ver))
-	return web.JSON(c, nethttp.StatusOK, r)
+	return getVisible(c, a.Store.RiskChecks().Get, "drop-out-risk check", func(x *domain.RiskCheck) ([]string, []string) { return x.Units, x.Parties })
 }

@@ -28,15 +28,7 @@ func (a *API) listRelationships(c *gin.Context) error {
 }
 
 func (a *API) getRelationship(c *gin.Context) error {
-	r, ver, err := a.Store.Relationships.Get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if !visible(c, r.Units, r.Parties) {
-		return notFound("relationship")
-	}
-	c.Header("ETag", web.ETag(ver))
-	return web.JSON(c, nethttp.StatusOK, r)
+	return getVisible(c, a.Store.Relationships.Get, "relationship", func(x *domain.Relationship) ([]string, []string) { return x.Units, x.Parties })
 }
 
 func (a *API) createRelationship(c *gin.Context) error {

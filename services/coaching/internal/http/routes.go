@@ -7,6 +7,8 @@
 package http
 
 import (
+	"context"
+	nethttp "net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -124,4 +126,19 @@ func filters(c *gin.Context, params ...string) bson.D {
 		}
 	}
 	return f
+}
+
+// getVisible answers the GET of one record: 404 unless the caller's scope covers one of its
+// units or the caller is one of its parties; its version as ETag.
+func getVisible[T any](c *gin.Context, get func(ctx context.Context, tenant, id string) (T, int64, error), what string,
+	scopeOf func(*T) (units, parties []string)) error {
+	x, ver, err := get(c.Request.Context(), tenantOf(c).Code, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if units, parties := scopeOf(&x); !visible(c, units, parties) {
+		return notFound(what)
+	}
+	c.Header("ETag", web.ETag(ver))
+	return web.JSON(c, nethttp.StatusOK, x)
 }
